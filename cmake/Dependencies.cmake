@@ -1,0 +1,31 @@
+# Every third-party library Vigil uses, found from Debian's packages
+# (scripts/setup.sh installs them). Targets are namespaced "dep::" where the
+# package does not provide an imported target of its own.
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+
+find_package(fmt REQUIRED)
+find_package(Snappy REQUIRED)
+pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
+pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
+pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
+add_library(dep::zstd ALIAS PkgConfig::ZSTD)
+add_library(dep::xxhash ALIAS PkgConfig::XXHASH)
+add_library(dep::re2 ALIAS PkgConfig::RE2)
+find_package(Protobuf REQUIRED)
+
+find_package(spdlog REQUIRED)
+if(NOT VIGIL_ONLY_FUZZ)
+  find_package(CLI11 REQUIRED)
+  find_package(Boost 1.74 REQUIRED)
+  find_package(CURL REQUIRED)
+  find_package(OpenSSL 3 REQUIRED)
+  find_package(simdjson REQUIRED)
+  find_package(yaml-cpp REQUIRED)
+  if(VIGIL_BUILD_TESTS)
+    find_package(GTest REQUIRED)
+  endif()
+  if(VIGIL_BUILD_BENCH)
+    find_package(benchmark REQUIRED)
+  endif()
+endif()

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs every Debian package Vigil's build, tests and benchmarks need.
+# Idempotent: packages already present are skipped by apt-get; `apt-get update`
+# runs only when something is missing. Run as root, or with sudo available.
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain
+  g++ cmake ninja-build ccache pkg-config make clang libclang-rt-14-dev clang-format
+  # libraries
+  libboost-dev libyaml-cpp-dev libsimdjson-dev libprotobuf-dev protobuf-compiler
+  libsnappy-dev libzstd-dev libxxhash-dev libre2-dev libssl-dev libcli11-dev
+  libspdlog-dev libfmt-dev liblua5.4-dev libcurl4-openssl-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev googletest libbenchmark-dev
+  prometheus python3 python3-snappy curl
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "setup: installing ${missing[*]}"
+$SUDO apt-get update -q
+# The Debian prometheus package would start a system service on port 9090;
+# policy-rc.d keeps package scripts from starting daemons during install.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+  $SUDO chmod +x /usr/sbin/policy-rc.d
+  trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
