@@ -18,7 +18,7 @@ function(vigil_test name)
   gtest_discover_tests(${name}
     DISCOVERY_TIMEOUT 60
     PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
-               ENVIRONMENT "VIGIL_BINARY=$<TARGET_FILE_DIR:${name}>/../vigil;VIGIL_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+               ENVIRONMENT "VIGIL_BINARY=${PROJECT_BINARY_DIR}/vigil;VIGIL_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
 endfunction()
 
 # vigil_fuzz(NAME SOURCE LIBS...)
@@ -28,11 +28,20 @@ function(vigil_fuzz name source)
   target_compile_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
   target_link_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
   target_link_libraries(${name} PRIVATE ${ARGN})
-  set(corpus ${CMAKE_CURRENT_SOURCE_DIR}/corpus/${name})
+  set(corpus ${PROJECT_SOURCE_DIR}/fuzz/corpus/${name})
+  file(MAKE_DIRECTORY ${corpus})
   add_test(NAME ${name}
     COMMAND ${CMAKE_COMMAND} -E env ASAN_OPTIONS=detect_leaks=1
             $<TARGET_FILE:${name}> -max_total_time=20 -timeout=10 -rss_limit_mb=2048
             ${CMAKE_CURRENT_BINARY_DIR}/corpus-${name} ${corpus})
   set_tests_properties(${name} PROPERTIES LABELS fuzz TIMEOUT 120)
   file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/corpus-${name})
+endfunction()
+
+# vigil_bench(NAME SOURCES... LIBS...)
+# A Google Benchmark program (not run by ctest; `make bench` runs them).
+function(vigil_bench name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS} benchmark::benchmark benchmark::benchmark_main)
 endfunction()

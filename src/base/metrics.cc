@@ -232,7 +232,10 @@ std::string Registry::Expose() const {
   std::string out;
   out.reserve(16 * 1024);
   std::lock_guard<std::mutex> lock(mu_);
-  for (const auto& [name, e] : entries_) {
+  for (const auto& entry : entries_) {
+    // Named copies: lambdas below capture them (clang 14 cannot capture structured bindings).
+    const std::string& name = entry.first;
+    const Entry* e = entry.second.get();
     out += "# HELP ";
     out += name;
     out += ' ';

@@ -35,6 +35,12 @@ Labels::Labels(std::vector<Label> labels) : labels_(std::move(labels)) {
             [](const Label& a, const Label& b) { return a.name < b.name; });
 }
 
+Labels Labels::FromSorted(std::vector<Label> labels) {
+  Labels out;
+  out.labels_ = std::move(labels);
+  return out;
+}
+
 Labels Labels::FromStrings(std::initializer_list<std::string_view> kv) {
   std::vector<Label> ls;
   for (auto it = kv.begin(); it != kv.end() && std::next(it) != kv.end(); it += 2) {

@@ -48,6 +48,9 @@ class Labels {
   explicit Labels(std::vector<Label> labels);
   // Pairs "name", "value", "name", "value"... (for tests and literals).
   static Labels FromStrings(std::initializer_list<std::string_view> kv);
+  // For labels known to be sorted by name already (decoded from storage):
+  // skips the sort.
+  static Labels FromSorted(std::vector<Label> labels);
   static Labels FromView(LabelsView view);
 
   size_t size() const { return labels_.size(); }

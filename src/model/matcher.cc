@@ -42,6 +42,66 @@ bool SplitLiteralAlternation(std::string_view s, std::vector<std::string>* out) 
   return true;
 }
 
+// The literal text every match must start with: leading ordinary characters
+// and escaped punctuation ("10\\.1" gives "10.1"), stopping before anything
+// that could make the last character optional or repeated.
+bool HasTopLevelAlternation(std::string_view v) {
+  int depth = 0;
+  bool in_class = false;
+  for (size_t i = 0; i < v.size(); ++i) {
+    char c = v[i];
+    if (c == '\\') {
+      ++i;
+    } else if (in_class) {
+      if (c == ']') in_class = false;
+    } else if (c == '[') {
+      in_class = true;
+      if (i + 1 < v.size() && v[i + 1] == ']') ++i;  // "[]a]": ']' first is literal
+    } else if (c == '(') {
+      ++depth;
+    } else if (c == ')') {
+      --depth;
+    } else if (c == '|' && depth == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string LiteralPrefix(std::string_view v) {
+  if (HasTopLevelAlternation(v)) return "";
+  std::string prefix;
+  size_t last_start = 0;  // where the last literal character began in prefix
+  size_t i = 0;
+  while (i < v.size()) {
+    char c = v[i];
+    if (c == '\\') {
+      if (i + 1 >= v.size()) break;
+      char e = v[i + 1];
+      bool punct = (e >= '!' && e <= '/') || (e >= ':' && e <= '@') || (e >= '[' && e <= '`') ||
+                   (e >= '{' && e <= '~');
+      if (!punct) break;  // \d, \w, \Q... are classes or quoting, not literals
+      last_start = prefix.size();
+      prefix.push_back(e);
+      i += 2;
+    } else if (IsRegexMeta(c)) {
+      break;
+    } else {
+      last_start = prefix.size();
+      prefix.push_back(c);
+      ++i;
+    }
+  }
+  if (prefix.empty()) return prefix;
+  if (i >= v.size()) return prefix;  // unreachable for non-literals, kept for safety
+  char next = v[i];
+  // "ab?", "ab*", "ab{0,1}" make the last character optional; "a|b" ends the
+  // alternative. Drop the character (or everything, for alternation).
+  if (next == '|') return "";
+  if (next == '?' || next == '*' || next == '{') prefix.resize(last_start);
+  return prefix;
+}
+
 }  // namespace
 
 Matcher Matcher::Equal(std::string name, std::string value) {
@@ -84,13 +144,7 @@ Result<Matcher> Matcher::Make(MatchType type, std::string name, std::string valu
     m.prefix_ = v.substr(0, v.size() - 2);
   } else {
     m.set_.clear();
-    size_t i = 0;
-    while (i < v.size() && !IsRegexMeta(v[i])) ++i;
-    // A literal prefix is only safe if the regex continues with something
-    // that cannot make the prefix optional ("ab?" must not yield "ab").
-    if (i > 0 && i < v.size() && v[i] != '?' && v[i] != '*' && v[i] != '{' && v[i] != '|') {
-      m.prefix_ = v.substr(0, i);
-    }
+    m.prefix_ = LiteralPrefix(v);
   }
   m.matches_empty_ = m.RegexMatches("");
   if (type == MatchType::kRegexNoMatch) m.matches_empty_ = !m.matches_empty_;

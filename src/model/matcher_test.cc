@@ -27,7 +27,8 @@ TEST(MatcherTest, DotMatchesNewline) { EXPECT_TRUE(Re("a.b").Matches("a\nb")); }
 TEST(MatcherTest, FastPathsAgreeWithRegexEngine) {
   const char* values[] = {"", "a", "b", "ab", "abc", "prod-1", "prod-", "xprod-1", "10.1.2.3"};
   const char* patterns[] = {".*", ".+", "a", "a|b|", "prod-.*", "ab?", "ab+c", "10\\.1[0-9]*\\..*",
-                            "(a|ab)c", "prod-.+"};
+                            "(a|ab)c", "prod-.+", "ab.*|c", "x|prod-.*", "10\\.1\\.2\\.3?",
+                            "a\\d", "pro[d]-1", "prod(-1)?"};
   for (const char* p : patterns) {
     Matcher m = Re(p);
     re2::RE2::Options o;
@@ -59,6 +60,10 @@ TEST(MatcherTest, SetValuesForLiteralAlternations) {
   EXPECT_EQ(Re("b|a|b").SetValues(), (std::vector<std::string>{"a", "b"}));
   EXPECT_TRUE(Re("a.*").SetValues().empty());
   EXPECT_EQ(Re("a.*").Prefix(), "a");
+  EXPECT_EQ(Re("10\\.1[0-9]*\\..*").Prefix(), "10.1");
+  EXPECT_EQ(Re("abc?").Prefix(), "ab");
+  EXPECT_EQ(Re("ab.*|c").Prefix(), "");
+  EXPECT_EQ(Re("ab\\d").Prefix(), "ab");
 }
 
 TEST(MatcherTest, ToStringEscapes) {

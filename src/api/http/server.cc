@@ -1,0 +1,680 @@
+// The only file that includes Boost.Beast. One io_context runs on a pool of
+// threads; every connection is a Session whose operations run on its own
+// strand, so a connection's state needs no lock. The Server keeps a registry
+// of live sessions so Shutdown can close idle ones and wait for the rest.
+#include "api/http/server.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <condition_variable>
+#include <ctime>
+#include <exception>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "base/logging.h"
+
+namespace vigil::http {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+// How long, and how much, a connection we are closing with an unread request
+// body is drained, so the client sees our response instead of a reset.
+constexpr auto kDrainTime = std::chrono::milliseconds(1000);
+constexpr size_t kDrainBytes = 1 << 20;
+// After force-closing the connections left at the end of the grace period.
+constexpr auto kForceCloseWait = std::chrono::milliseconds(200);
+
+std::string ToStd(beast::string_view s) { return std::string(s.data(), s.size()); }
+
+char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (Lower(a[i]) != Lower(b[i])) return false;
+  }
+  return true;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// The IMF-fixdate of now ("Sun, 06 Nov 1994 08:49:37 GMT"), formatted by hand
+// because strftime's names depend on the locale.
+std::string HttpDate() {
+  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  return fmt::format("{}, {:02d} {} {:04d} {:02d}:{:02d}:{:02d} GMT", kDays[tm.tm_wday], tm.tm_mday,
+                     kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+std::string FormatEndpoint(const tcp::endpoint& ep) {
+  net::ip::address addr = ep.address();
+  if (addr.is_v6() && addr.to_v6().is_v4_mapped()) {
+    addr = net::ip::make_address_v4(net::ip::v4_mapped, addr.to_v6());
+  }
+  if (addr.is_v6()) return fmt::format("[{}]:{}", addr.to_string(), ep.port());
+  return fmt::format("{}:{}", addr.to_string(), ep.port());
+}
+
+// "Address already in use" -> "address already in use", as Go prints it.
+std::string ErrorText(const boost::system::error_code& ec) {
+  std::string s = ec.message();
+  if (!s.empty()) s[0] = Lower(s[0]);
+  return s;
+}
+
+// The path of a request target: origin-form "/a/b?q", or absolute-form
+// "http://host/a/b?q" as proxies send it.
+std::string_view TargetPath(std::string_view target) {
+  if (target.substr(0, 7) == "http://" || target.substr(0, 8) == "https://") {
+    size_t slash = target.find('/', target.find("//") + 2);
+    if (slash == std::string_view::npos) return "/";
+    target.remove_prefix(slash);
+  }
+  return target.substr(0, target.find('?'));
+}
+
+bool IsFormContentType(std::string_view content_type) {
+  return EqualsIgnoreCase(Trim(content_type.substr(0, content_type.find(';'))),
+                          "application/x-www-form-urlencoded");
+}
+
+bool IsHttpParseError(const boost::system::error_code& ec) {
+  return ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category();
+}
+
+}  // namespace
+
+class Session;
+
+struct Server::Impl {
+  Impl(ServerOptions o, const Router* r)
+      : options(std::move(o)), router(r), ioc(options.threads), acceptor(net::make_strand(ioc)) {}
+
+  ServerOptions options;
+  const Router* router;
+  std::unique_ptr<metrics::Registry> own_registry;
+  metrics::Family<metrics::Counter>* requests = nullptr;
+  metrics::Family<metrics::Histogram>* durations = nullptr;
+  metrics::Family<metrics::Counter>* body_bytes = nullptr;
+  metrics::Gauge* connections = nullptr;
+  metrics::Gauge* in_flight = nullptr;
+  std::shared_ptr<spdlog::logger> log = log::Get("http");
+
+  uint16_t port = 0;
+  std::string address;
+  std::atomic<bool> shutting_down{false};
+
+  // Live sessions, by address; a session adds itself when it starts and
+  // removes itself in its destructor.
+  std::mutex mu;
+  std::condition_variable sessions_gone;
+  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+
+  std::mutex shutdown_mu;  // serializes Shutdown calls
+  bool shut_down = false;
+  std::vector<std::thread> threads;
+
+  // Declared last so they are destroyed first: sessions still queued in the
+  // io_context when it is destroyed reach back into the members above.
+  net::io_context ioc;
+  // Keeps the threads running until Shutdown is done with them, so what
+  // Shutdown posts to sessions runs even when nothing else is pending.
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  tcp::acceptor acceptor;  // its handlers run on its own strand
+  std::optional<net::steady_timer> accept_retry;
+  SteadyClock::time_point last_limit_warning;  // used on the acceptor's strand
+
+  void Accept();
+  void OnAccept(boost::system::error_code ec, tcp::socket socket);
+  void Run();
+  // Snapshot of the live sessions, taken under mu but released outside it
+  // (dropping the last reference runs a destructor that takes mu).
+  std::vector<std::shared_ptr<Session>> LiveSessions();
+};
+
+// One connection. All members are used only on the session's strand.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(Server::Impl* srv, tcp::socket socket)
+      : srv_(srv), executor_(socket.get_executor()), stream_(std::move(socket)) {
+    boost::system::error_code ec;
+    tcp::endpoint ep = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_addr_ = FormatEndpoint(ep);
+    srv_->connections->Add(1);
+  }
+
+  ~Session() {
+    srv_->connections->Add(-1);
+    std::lock_guard<std::mutex> lock(srv_->mu);
+    srv_->sessions.erase(this);
+    if (srv_->sessions.empty()) srv_->sessions_gone.notify_all();
+  }
+
+  // Called by the acceptor once the session is registered.
+  void Start() {
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&Session::WaitForRequest, shared_from_this()));
+  }
+
+  // Posted by Shutdown: an idle connection closes now, a busy one after its
+  // response (WaitForRequest sees shutting_down).
+  void OnShutdown() {
+    if (state_ == State::kIdle || state_ == State::kDraining) CloseNow();
+  }
+  void ForceClose() { CloseNow(); }
+
+  // The session's strand, for posting OnShutdown and ForceClose from outside.
+  const net::any_io_executor& executor() const { return executor_; }
+
+ private:
+  enum class State { kIdle, kBusy, kDraining, kClosed };
+
+  const ServerOptions& options() const { return srv_->options; }
+
+  void WaitForRequest() {
+    if (state_ == State::kClosed) return;
+    if (srv_->shutting_down.load()) return CloseNow();
+    if (buffer_.size() > 0) {  // a pipelined request is already here
+      state_ = State::kBusy;
+      return ReadHeader();
+    }
+    state_ = State::kIdle;
+    stream_.expires_after(std::chrono::milliseconds(options().idle_timeout_ms));
+    stream_.async_read_some(buffer_.prepare(4096),
+                            beast::bind_front_handler(&Session::OnFirstBytes, shared_from_this()));
+  }
+
+  void OnFirstBytes(boost::system::error_code ec, size_t n) {
+    if (ec || state_ == State::kClosed) return CloseNow();
+    buffer_.commit(n);
+    state_ = State::kBusy;
+    ReadHeader();
+  }
+
+  void ReadHeader() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<uint32_t>(
+        std::min<size_t>(options().max_header_bytes, std::numeric_limits<uint32_t>::max())));
+    // No limit while reading the header (Beast would reject a large
+    // Content-Length there with a generic error); the route's limit is
+    // applied in OnHeader.
+    parser_->body_limit(std::numeric_limits<uint64_t>::max());
+    // The deadline covers the header and the body together.
+    stream_.expires_after(std::chrono::milliseconds(options().read_timeout_ms));
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+  }
+
+  void OnHeader(boost::system::error_code ec, size_t) {
+    if (state_ == State::kClosed) return;
+    handler_name_ = "other";
+    version_ = 11;
+    head_ = false;
+    if (ec) return OnReadError(ec);
+    start_ = SteadyClock::now();
+    const auto& req = parser_->get();
+    version_ = req.version() == 10 ? 10 : 11;
+    std::string method = ToStd(req.method_string());
+    head_ = method == "HEAD";
+    std::string target = ToStd(req.target());
+    match_ = srv_->router->Find(method, PercentDecode(TargetPath(target), false));
+    if (match_.route != nullptr) {
+      handler_name_ = match_.route->name.empty() ? match_.route->path : match_.route->name;
+    }
+    uint64_t limit = options().max_body_bytes;
+    if (match_.route != nullptr && match_.route->max_body_bytes != 0) {
+      limit = match_.route->max_body_bytes;
+    }
+    if (auto length = parser_->content_length(); length && *length > limit) {
+      return Reply(413,
+                   fmt::format("request body too large: {} bytes exceeds the limit of {} bytes",
+                               *length, limit));
+    }
+    if (match_.route == nullptr) {
+      return Reply(404, fmt::format("404 page not found: {}", TargetPath(target)));
+    }
+    if (!match_.method_allowed) {
+      return Reply(405, fmt::format("method {} not allowed", method),
+                   srv_->router->AllowHeader(*match_.route));
+    }
+    parser_->body_limit(limit);
+    if (!parser_->is_done() && version_ == 11 &&
+        EqualsIgnoreCase(Trim(ToStd(req[bhttp::field::expect])), "100-continue")) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      return net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+                              [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                                if (ec) return self->CloseNow();
+                                self->ReadBody();
+                              });
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    if (parser_->is_done()) return Dispatch();
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      beast::bind_front_handler(&Session::OnBody, shared_from_this()));
+  }
+
+  void OnBody(boost::system::error_code ec, size_t) {
+    if (state_ == State::kClosed) return;
+    if (ec == bhttp::error::body_limit) {
+      uint64_t limit = match_.route->max_body_bytes != 0 ? match_.route->max_body_bytes
+                                                         : options().max_body_bytes;
+      return Reply(413,
+                   fmt::format("request body too large: exceeds the limit of {} bytes", limit));
+    }
+    if (ec) return OnReadError(ec);
+    Dispatch();
+  }
+
+  // A request that could not be read: answer parse errors, drop the rest
+  // (timeouts, resets, the client closing) silently.
+  void OnReadError(boost::system::error_code ec) {
+    if (ec == bhttp::error::header_limit) {
+      return Reply(431,
+                   fmt::format("request header larger than {} bytes", options().max_header_bytes));
+    }
+    if (IsHttpParseError(ec) && ec != bhttp::error::end_of_stream &&
+        ec != bhttp::error::partial_message) {
+      return Reply(400, fmt::format("bad request: {}", ec.message()));
+    }
+    CloseNow();
+  }
+
+  void Dispatch() {
+    drain_on_close_ = false;  // the whole request was read
+    auto& msg = parser_->get();
+    Request req;
+    req.method = ToStd(msg.method_string());
+    req.target = ToStd(msg.target());
+    req.path = PercentDecode(TargetPath(req.target), false);
+    if (size_t q = req.target.find('?'); q != std::string::npos) {
+      req.query = ParseQueryString(std::string_view(req.target).substr(q + 1));
+    }
+    req.headers.reserve(std::distance(msg.begin(), msg.end()));
+    for (const auto& field : msg) {
+      std::string name = ToStd(field.name_string());
+      for (char& c : name) c = Lower(c);
+      req.headers.emplace_back(std::move(name), ToStd(field.value()));
+    }
+    req.body = std::move(msg.body());
+    req.remote_addr = remote_addr_;
+    if ((req.method == "POST" || req.method == "PUT" || req.method == "PATCH") &&
+        IsFormContentType(req.Header("content-type"))) {
+      req.form = ParseQueryString(req.body);
+    }
+    srv_->body_bytes->With({handler_name_})->Inc(static_cast<double>(req.body.size()));
+
+    Response res;
+    srv_->in_flight->Add(1);
+    try {
+      match_.route->handler(req, res);
+    } catch (const std::exception& e) {
+      srv_->log->error("handler {} failed for {} {} from {}: {}", handler_name_, req.method,
+                       req.target, remote_addr_, e.what());
+      res = Response();
+      res.Text(500, fmt::format("internal server error: {}", e.what()));
+    } catch (...) {
+      srv_->log->error("handler {} failed for {} {} from {}: unknown exception", handler_name_,
+                       req.method, req.target, remote_addr_);
+      res = Response();
+      res.Text(500, "internal server error: unknown exception");
+    }
+    srv_->in_flight->Add(-1);
+    if (res.status < 100 || res.status > 999) {
+      srv_->log->error("handler {} returned invalid status {}", handler_name_, res.status);
+      res = Response();
+      res.Text(500, "internal server error: invalid status code");
+    }
+    Send(std::move(res), msg.keep_alive());
+  }
+
+  // An error response from the server itself. The request body may be
+  // unread, so the connection closes.
+  void Reply(int status, std::string text, std::string allow = "") {
+    Response res;
+    res.Text(status, text);
+    if (!allow.empty()) res.SetHeader("Allow", allow);
+    bool body_unread = parser_.has_value() && !parser_->is_done();
+    bool keep_alive = !body_unread && parser_.has_value() && parser_->is_header_done() &&
+                      parser_->get().keep_alive() && status != 400 && status != 431;
+    drain_on_close_ = !keep_alive;
+    if (status >= 400 && status != 404 && status != 405) {
+      srv_->log->debug("{} from {}: {} {}", handler_name_, remote_addr_, status, text);
+    }
+    if (start_ == SteadyClock::time_point()) start_ = SteadyClock::now();
+    Send(std::move(res), keep_alive);
+  }
+
+  void Send(Response res, bool keep_alive) {
+    if (srv_->shutting_down.load()) keep_alive = false;
+    res_ = {};
+    res_.version(version_);
+    res_.result(static_cast<unsigned>(res.status));
+    bool has_date = false;
+    for (auto& [name, value] : res.headers) {
+      if (EqualsIgnoreCase(name, "content-length") || EqualsIgnoreCase(name, "transfer-encoding")) {
+        continue;
+      }
+      if (EqualsIgnoreCase(name, "connection")) {
+        if (EqualsIgnoreCase(Trim(value), "close")) keep_alive = false;
+        continue;
+      }
+      has_date |= EqualsIgnoreCase(name, "date");
+      res_.insert(name, value);
+    }
+    if (!has_date) res_.set(bhttp::field::date, HttpDate());
+    res_.keep_alive(keep_alive);
+    status_ = res.status;
+    bool no_body = res.status / 100 == 1 || res.status == 204 || res.status == 304;
+    if (!no_body) {
+      res_.content_length(res.body.size());
+      if (!head_) res_.body() = std::move(res.body);
+    }
+    stream_.expires_after(std::chrono::milliseconds(options().idle_timeout_ms));
+    bhttp::async_write(
+        stream_, res_,
+        beast::bind_front_handler(&Session::OnWrite, shared_from_this(), keep_alive));
+  }
+
+  void OnWrite(bool keep_alive, boost::system::error_code ec, size_t) {
+    double seconds = std::chrono::duration<double>(SteadyClock::now() - start_).count();
+    srv_->requests->With({handler_name_, std::to_string(status_)})->Inc();
+    srv_->durations->With({handler_name_})->Observe(seconds);
+    start_ = SteadyClock::time_point();
+    res_ = {};
+    if (ec) return CloseNow();
+    if (!keep_alive) return drain_on_close_ ? CloseDraining() : CloseGracefully();
+    parser_.reset();
+    WaitForRequest();
+  }
+
+  void CloseGracefully() {
+    boost::system::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    CloseNow();
+  }
+
+  // Half-closes and reads what the client is still sending for a while, so a
+  // client busy writing a body we refused reads our response before the
+  // close (closing with unread data would send it a reset).
+  void CloseDraining() {
+    boost::system::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    state_ = State::kDraining;
+    drained_ = 0;
+    stream_.expires_after(std::min<std::chrono::milliseconds>(
+        kDrainTime, std::chrono::milliseconds(options().read_timeout_ms)));
+    Drain();
+  }
+
+  void Drain() {
+    if (srv_->shutting_down.load()) return CloseNow();
+    stream_.async_read_some(net::buffer(drain_buf_),
+                            [self = shared_from_this()](boost::system::error_code ec, size_t n) {
+                              if (self->state_ != State::kDraining) return;
+                              self->drained_ += n;
+                              if (ec || self->drained_ > kDrainBytes) return self->CloseNow();
+                              self->Drain();
+                            });
+  }
+
+  void CloseNow() {
+    if (state_ == State::kClosed) return;
+    state_ = State::kClosed;
+    boost::system::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
+  }
+
+  Server::Impl* const srv_;
+  const net::any_io_executor executor_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  bhttp::response<bhttp::string_body> res_;
+  std::string remote_addr_;
+  State state_ = State::kIdle;
+  Router::Match match_;
+  std::string handler_name_ = "other";
+  unsigned version_ = 11;
+  bool head_ = false;
+  int status_ = 0;
+  bool drain_on_close_ = false;
+  size_t drained_ = 0;
+  SteadyClock::time_point start_;
+  std::array<char, 16 << 10> drain_buf_;
+};
+
+std::vector<std::shared_ptr<Session>> Server::Impl::LiveSessions() {
+  std::vector<std::shared_ptr<Session>> out;
+  std::lock_guard<std::mutex> lock(mu);
+  out.reserve(sessions.size());
+  for (auto& [raw, weak] : sessions) {
+    if (auto s = weak.lock()) out.push_back(std::move(s));
+  }
+  return out;
+}
+
+void Server::Impl::Accept() {
+  acceptor.async_accept(net::make_strand(ioc),
+                        [this](boost::system::error_code ec, tcp::socket socket) {
+                          OnAccept(ec, std::move(socket));
+                        });
+}
+
+void Server::Impl::OnAccept(boost::system::error_code ec, tcp::socket socket) {
+  if (ec == net::error::operation_aborted || shutting_down.load()) return;
+  if (ec) {
+    // EMFILE and friends: back off instead of spinning on the error.
+    log->warn("accept on {}: {}", address, ErrorText(ec));
+    accept_retry.emplace(acceptor.get_executor(), std::chrono::milliseconds(100));
+    accept_retry->async_wait([this](boost::system::error_code ec) {
+      if (!ec && !shutting_down.load()) Accept();
+    });
+    return;
+  }
+  std::shared_ptr<Session> session;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (sessions.size() < options.max_connections) {
+      session = std::make_shared<Session>(this, std::move(socket));
+      sessions.emplace(session.get(), session);
+    }
+  }
+  if (session) {
+    session->Start();
+  } else {
+    // At most one line a second: a flood of connections must not flood the log.
+    auto now = SteadyClock::now();
+    if (now - last_limit_warning > std::chrono::seconds(1)) {
+      last_limit_warning = now;
+      log->warn("closing new connections on {}: {} connections open already", address,
+                options.max_connections);
+    }
+    boost::system::error_code ignored;
+    socket.close(ignored);
+  }
+  Accept();
+}
+
+void Server::Impl::Run() {
+  for (;;) {
+    try {
+      ioc.run();
+      return;
+    } catch (const std::exception& e) {
+      log->error("http server thread: {}", e.what());
+    }
+  }
+}
+
+Result<std::unique_ptr<Server>> Server::Start(ServerOptions options, const Router* router) {
+  const std::string listen = options.listen;
+  auto fail = [&](const std::string& what) {
+    return Status::IOError(fmt::format("listen tcp {}: {}", listen, what));
+  };
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) return fail("missing port");
+  std::string host = listen.substr(0, colon);
+  std::string port_text = listen.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  uint32_t port_number = 0;
+  if (port_text.empty() || port_text.size() > 5 ||
+      !std::all_of(port_text.begin(), port_text.end(),
+                   [](char c) { return c >= '0' && c <= '9'; }) ||
+      (port_number = static_cast<uint32_t>(std::stoul(port_text))) > 65535) {
+    return fail(fmt::format("invalid port \"{}\"", port_text));
+  }
+  if (options.threads <= 0) {
+    options.threads = std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+  }
+
+  auto impl = std::make_unique<Impl>(std::move(options), router);
+  Impl& s = *impl;
+  if (s.options.registry == nullptr) {
+    s.own_registry = std::make_unique<metrics::Registry>();
+    s.options.registry = s.own_registry.get();
+  }
+  metrics::Registry& reg = *s.options.registry;
+  s.requests = &reg.CounterFamily("vigil_http_requests_total",
+                                  "HTTP requests answered, by handler and status code.",
+                                  {"handler", "code"});
+  s.durations =
+      &reg.HistogramFamily("vigil_http_request_duration_seconds",
+                           "Time from the end of a request's header to the end of its response.",
+                           {"handler"}, metrics::DefaultLatencyBuckets());
+  s.body_bytes = &reg.CounterFamily("vigil_http_request_body_bytes_total",
+                                    "Request body bytes handed to handlers.", {"handler"});
+  s.connections = reg.NewGauge("vigil_http_connections", "Open HTTP connections.");
+  s.in_flight = reg.NewGauge("vigil_http_requests_in_flight", "HTTP handlers running now.");
+
+  boost::system::error_code ec;
+  std::vector<tcp::endpoint> endpoints;
+  if (host.empty()) {
+    // All interfaces: IPv6 any with IPv4 mapped in, or IPv4 any without IPv6.
+    endpoints.emplace_back(net::ip::address_v6::any(), port_number);
+    endpoints.emplace_back(net::ip::address_v4::any(), port_number);
+  } else if (auto addr = net::ip::make_address(host, ec); !ec) {
+    endpoints.emplace_back(addr, port_number);
+  } else {
+    tcp::resolver resolver(s.ioc);
+    auto results = resolver.resolve(host, port_text, tcp::resolver::numeric_service, ec);
+    if (ec) return fail(ErrorText(ec));
+    for (const auto& r : results) endpoints.push_back(r.endpoint());
+  }
+
+  for (const tcp::endpoint& ep : endpoints) {
+    ec.clear();
+    boost::system::error_code ignored;
+    s.acceptor.close(ignored);
+    s.acceptor.open(ep.protocol(), ec);
+    if (ec) continue;  // e.g. no IPv6 on this host: try the next endpoint
+    s.acceptor.set_option(net::socket_base::reuse_address(true), ignored);
+    if (host.empty() && ep.address().is_v6())
+      s.acceptor.set_option(net::ip::v6_only(false), ignored);
+    s.acceptor.bind(ep, ec);
+    // A port in use or forbidden is the answer; an address this host cannot
+    // have (IPv6 disabled, say) moves on to the next candidate.
+    if (ec == boost::system::errc::address_not_available ||
+        ec == net::error::address_family_not_supported) {
+      continue;
+    }
+    if (!ec) s.acceptor.listen(net::socket_base::max_listen_connections, ec);
+    break;
+  }
+  if (ec) return fail(ErrorText(ec));
+  tcp::endpoint local = s.acceptor.local_endpoint(ec);
+  if (ec) return fail(ErrorText(ec));
+  s.port = local.port();
+  s.address = FormatEndpoint(local);
+
+  s.Accept();
+  s.work.emplace(s.ioc.get_executor());
+  s.threads.reserve(s.options.threads);
+  for (int i = 0; i < s.options.threads; ++i) s.threads.emplace_back([&s] { s.Run(); });
+  s.log->info("listening on {}", s.address);
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Server::~Server() { Shutdown(std::chrono::milliseconds(0)); }
+
+uint16_t Server::port() const { return impl_->port; }
+
+std::string Server::address() const { return impl_->address; }
+
+void Server::Shutdown(std::chrono::milliseconds grace) {
+  Impl& s = *impl_;
+  std::lock_guard<std::mutex> once(s.shutdown_mu);
+  if (s.shut_down) return;
+  s.shut_down = true;
+  auto deadline = SteadyClock::now() + grace;
+  s.shutting_down.store(true);
+  net::post(s.acceptor.get_executor(), [&s] {
+    boost::system::error_code ignored;
+    s.acceptor.close(ignored);
+    if (s.accept_retry) s.accept_retry->cancel();
+  });
+  for (auto& session : s.LiveSessions()) {
+    net::post(session->executor(), [session] { session->OnShutdown(); });
+  }
+  {
+    std::unique_lock<std::mutex> lock(s.mu);
+    s.sessions_gone.wait_until(lock, deadline, [&s] { return s.sessions.empty(); });
+  }
+  if (auto left = s.LiveSessions(); !left.empty()) {
+    if (grace.count() > 0) {
+      s.log->warn("closing {} connections still busy after the shutdown grace period of {} ms",
+                  left.size(), grace.count());
+    }
+    for (auto& session : left) {
+      net::post(session->executor(), [session] { session->ForceClose(); });
+    }
+    left.clear();
+    std::unique_lock<std::mutex> lock(s.mu);
+    s.sessions_gone.wait_for(lock, kForceCloseWait, [&s] { return s.sessions.empty(); });
+  }
+  // What is left is a handler still running (join waits for it) or a
+  // session whose strand is stuck behind one.
+  s.work.reset();
+  s.ioc.stop();
+  for (std::thread& t : s.threads) t.join();
+  s.threads.clear();
+  // No thread runs now, so sessions can be touched directly: close what is
+  // left so clients see the connection end now, not when ~Server runs.
+  for (auto& session : s.LiveSessions()) session->ForceClose();
+  s.log->info("stopped listening on {}", s.address);
+}
+
+}  // namespace vigil::http

@@ -1,0 +1,54 @@
+// The server's settings: defaults, then the config file's `vigil:` section,
+// then command-line flags (flags win), as docs/configuration.md describes.
+//
+// The config file is YAML in Prometheus' layout. Prometheus' own top-level
+// sections (global, scrape_configs, rule_files, remote_write, ...) are
+// accepted so an existing prometheus.yml loads; they are not acted on yet.
+// Unknown keys are errors naming file:line:column.
+//
+// Thread-safety: plain values.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+
+namespace vigil::app {
+
+struct ServeConfig {
+  std::string listen = "127.0.0.1:9900";
+  std::string data_dir = "./data";
+  std::string config_file;
+  std::string log_level = "info";
+  std::string log_format = "logfmt";
+
+  // Storage.
+  int64_t retention_ms = 15LL * 24 * 3600 * 1000;
+  uint64_t retention_bytes = 0;
+  int64_t ooo_window_ms = 0;
+  uint64_t max_head_series = 2'000'000;
+  uint64_t max_labels_per_series = 64;
+  uint64_t max_label_name_length = 1024;
+  uint64_t max_label_value_length = 4096;
+  int64_t wal_fsync_interval_ms = 1000;
+
+  // Web.
+  bool enable_admin_api = false;
+  uint64_t max_write_bytes = 32ull << 20;
+  uint64_t max_decoded_write_bytes = 256ull << 20;
+  int http_threads = 0;
+};
+
+// Applies the `vigil:` section of a config file to *cfg. Keys named in
+// `explicit_flags` (flag names like "retention.time") were set on the command
+// line and are not overridden.
+Status LoadConfigFile(const std::string& path, ServeConfig* cfg,
+                      const std::vector<std::string>& explicit_flags);
+
+// "512MB", "10GB", "1TB" (base 2, as Prometheus' --storage.tsdb.retention.size), or bytes.
+Result<uint64_t> ParseByteSize(std::string_view s);
+
+}  // namespace vigil::app

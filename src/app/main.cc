@@ -1,0 +1,192 @@
+// vigil: one binary for collection, processing, storage and the APIs.
+//
+//   vigil [serve] [flags]   run the server (the default command)
+//   vigil version           print version and build information
+//
+// Flags follow Prometheus' names where Prometheus has the same setting, and
+// accept Prometheus' own spelling too (--web.listen-address, --storage.tsdb.path,
+// --storage.tsdb.retention.time, --storage.tsdb.retention.size, --config.file).
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+
+#include "app/config.h"
+#include "app/serve.h"
+#include "app/version.h"
+#include "base/logging.h"
+#include "base/time.h"
+
+namespace {
+
+using vigil::app::ServeConfig;
+
+
+struct FlagText {
+  std::string retention_time;
+  std::string retention_size;
+  std::string ooo_window;
+  std::string wal_fsync;
+  std::string max_write_bytes;
+};
+
+void AddServeFlags(CLI::App* cmd, ServeConfig* cfg, FlagText* text) {
+  cmd->add_option("--listen,--web.listen-address", cfg->listen,
+                  "Address to listen on for the HTTP API (host:port; ':9900' for all interfaces)")
+      ->capture_default_str()
+      ->group("Server");
+  cmd->add_option("--data-dir,--storage.tsdb.path", cfg->data_dir,
+                  "Directory for all data (tsdb/ holds the WAL and blocks)")
+      ->capture_default_str()
+      ->group("Server");
+  cmd->add_option("--config,--config.file", cfg->config_file,
+                  "YAML config file (Prometheus layout plus a 'vigil:' section); flags win")
+      ->group("Server");
+  cmd->add_option("--log.level", cfg->log_level, "Log level: debug, info, warn, error")
+      ->capture_default_str()
+      ->group("Server");
+  cmd->add_option("--log.format", cfg->log_format, "Log format: logfmt or json")
+      ->capture_default_str()
+      ->group("Server");
+
+  cmd->add_option("--retention.time,--storage.tsdb.retention.time", text->retention_time,
+                  "Delete blocks older than this (relative to the newest sample); 0 keeps all")
+      ->default_str("15d")
+      ->group("Storage");
+  cmd->add_option("--retention.size,--storage.tsdb.retention.size", text->retention_size,
+                  "Delete the oldest blocks while storage exceeds this (e.g. 10GB); 0 is no limit")
+      ->default_str("0")
+      ->group("Storage");
+  cmd->add_option("--storage.ooo-window", text->ooo_window,
+                  "Accept samples up to this much older than the newest one, out of order")
+      ->default_str("0s")
+      ->group("Storage");
+  cmd->add_option("--storage.max-head-series", cfg->max_head_series,
+                  "Most series held in memory; new series beyond it are refused (429)")
+      ->capture_default_str()
+      ->group("Storage");
+  cmd->add_option("--storage.max-labels-per-series", cfg->max_labels_per_series,
+                  "Most labels a series may have (0: no limit)")
+      ->capture_default_str()
+      ->group("Storage");
+  cmd->add_option("--storage.max-label-name-length", cfg->max_label_name_length,
+                  "Longest label name in bytes (0: no limit)")
+      ->capture_default_str()
+      ->group("Storage");
+  cmd->add_option("--storage.max-label-value-length", cfg->max_label_value_length,
+                  "Longest label value in bytes (0: no limit)")
+      ->capture_default_str()
+      ->group("Storage");
+  cmd->add_option("--storage.wal-fsync-interval", text->wal_fsync,
+                  "How often the WAL is fsynced (0s: at segment ends only). Acknowledged "
+                  "writes survive kill -9 either way; this bounds loss on power failure")
+      ->default_str("1s")
+      ->group("Storage");
+
+  cmd->add_flag("--web.enable-admin-api", cfg->enable_admin_api,
+                "Enable /api/v1/admin/tsdb/delete_series and clean_tombstones")
+      ->group("Web");
+  cmd->add_option("--web.max-write-bytes", text->max_write_bytes,
+                  "Largest compressed remote_write request body")
+      ->default_str("32MB")
+      ->group("Web");
+  cmd->add_option("--web.threads", cfg->http_threads, "HTTP worker threads (0: one per core)")
+      ->capture_default_str()
+      ->group("Web");
+}
+
+// Turns the text flags into values; returns false with a message on error.
+bool ResolveFlags(const CLI::App& cmd, const FlagText& text, ServeConfig* cfg, std::string* err) {
+  auto dur = [&](const std::string& flag, const std::string& v, int64_t* out) {
+    if (v.empty()) return true;
+    auto d = vigil::ParseDurationMillis(v);
+    if (!d.ok()) {
+      *err = fmt::format("--{}: {}", flag, d.status().message());
+      return false;
+    }
+    *out = *d;
+    return true;
+  };
+  auto size = [&](const std::string& flag, const std::string& v, uint64_t* out) {
+    if (v.empty()) return true;
+    auto b = vigil::app::ParseByteSize(v);
+    if (!b.ok()) {
+      *err = fmt::format("--{}: {}", flag, b.status().message());
+      return false;
+    }
+    *out = *b;
+    return true;
+  };
+  (void)cmd;
+  return dur("retention.time", text.retention_time, &cfg->retention_ms) &&
+         size("retention.size", text.retention_size, &cfg->retention_bytes) &&
+         dur("storage.ooo-window", text.ooo_window, &cfg->ooo_window_ms) &&
+         dur("storage.wal-fsync-interval", text.wal_fsync, &cfg->wal_fsync_interval_ms) &&
+         size("web.max-write-bytes", text.max_write_bytes, &cfg->max_write_bytes);
+}
+
+std::vector<std::string> ExplicitFlags(const CLI::App& cmd) {
+  std::vector<std::string> out;
+  for (const CLI::Option* o : cmd.get_options()) {
+    if (o->count() == 0) continue;
+    for (const auto& n : o->get_lnames()) out.push_back(n);
+  }
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "Vigil: a monitoring system in one binary.\n"
+      "Stores Prometheus remote_write data in its own TSDB and serves it through\n"
+      "Prometheus' HTTP API. Run `vigil serve --help` for the server's flags.",
+      "vigil"};
+  app.require_subcommand(0, 1);
+  app.fallthrough();
+
+  ServeConfig cfg;
+  FlagText text;
+  CLI::App* serve = app.add_subcommand("serve", "Run the server (the default command)");
+  AddServeFlags(serve, &cfg, &text);
+  CLI::App* version = app.add_subcommand("version", "Print version and build information");
+
+  // `vigil --listen ...` means `vigil serve --listen ...`.
+  std::vector<std::string> args(argv + 1, argv + argc);
+  bool has_command = !args.empty() && (args[0] == "serve" || args[0] == "version" ||
+                                       args[0] == "--help" || args[0] == "-h");
+  if (!has_command) args.insert(args.begin(), "serve");
+  std::reverse(args.begin(), args.end());
+  try {
+    app.parse(args);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  if (version->parsed()) {
+    std::fputs(vigil::app::VersionString().c_str(), stdout);
+    return 0;
+  }
+  if (!serve->parsed()) {
+    std::fputs(app.help().c_str(), stdout);
+    return 0;
+  }
+
+  std::string err;
+  if (!ResolveFlags(*serve, text, &cfg, &err)) {
+    std::fprintf(stderr, "vigil: %s\n", err.c_str());
+    return 2;
+  }
+  if (!cfg.config_file.empty()) {
+    vigil::Status s = vigil::app::LoadConfigFile(cfg.config_file, &cfg, ExplicitFlags(*serve));
+    if (!s.ok()) {
+      std::fprintf(stderr, "vigil: %s\n", s.message().c_str());
+      return 2;
+    }
+  }
+  if (vigil::Status s = vigil::log::Init(cfg.log_level, cfg.log_format); !s.ok()) {
+    std::fprintf(stderr, "vigil: %s\n", s.message().c_str());
+    return 2;
+  }
+  return vigil::app::Serve(cfg);
+}

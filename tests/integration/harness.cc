@@ -1,0 +1,344 @@
+#include "tests/integration/harness.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <snappy.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "base/file.h"
+
+namespace vigil::itest {
+
+namespace wire = vigil::remote::wire;
+
+TempDir::TempDir() {
+  char tmpl[] = "/tmp/vigil-itest-XXXXXX";
+  path_ = ::mkdtemp(tmpl);
+}
+TempDir::~TempDir() { (void)fs::RemoveAll(path_); }
+
+std::string ReadFileOrEmpty(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// --- Process ---
+
+std::unique_ptr<Process> Process::Spawn(const std::vector<std::string>& argv,
+                                        const std::string& log_path) {
+  auto p = std::unique_ptr<Process>(new Process());
+  p->log_path_ = log_path;
+  pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+      close(fd);
+    }
+    // The test runner may block signals; the child must see SIGTERM normally.
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  p->pid_ = pid;
+  return p;
+}
+
+Process::~Process() {
+  if (!reaped_ && pid_ > 0) Kill9();
+}
+
+bool Process::Running() {
+  if (reaped_) return false;
+  int status;
+  pid_t r = waitpid(pid_, &status, WNOHANG);
+  if (r == pid_) {
+    reaped_ = true;
+    return false;
+  }
+  return true;
+}
+
+void Process::Kill9() {
+  if (reaped_) return;
+  kill(pid_, SIGKILL);
+  int status;
+  waitpid(pid_, &status, 0);
+  reaped_ = true;
+}
+
+int Process::Terminate(int timeout_ms) {
+  if (reaped_) return -1;
+  kill(pid_, SIGTERM);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status;
+    pid_t r = waitpid(pid_, &status, WNOHANG);
+    if (r == pid_) {
+      reaped_ = true;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  Kill9();
+  return -1;
+}
+
+std::string Process::Log() const { return ReadFileOrEmpty(log_path_); }
+
+// --- Vigil ---
+
+std::unique_ptr<Vigil> Vigil::Start(const std::string& data_dir,
+                                    const std::vector<std::string>& extra_args) {
+  const char* bin = std::getenv("VIGIL_BINARY");
+  if (bin == nullptr) throw std::runtime_error("VIGIL_BINARY is not set");
+  std::vector<std::string> argv = {bin, "serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  auto v = std::unique_ptr<Vigil>(new Vigil());
+  std::string log = data_dir + ".log";
+  // Earlier runs may have logged to the same file: only what comes after counts.
+  size_t log_start = ReadFileOrEmpty(log).size();
+  v->proc_ = Process::Spawn(argv, log);
+  static const std::regex kReady(R"(ready on 127\.0\.0\.1:(\d+))");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::string text = v->proc_->Log();
+    std::string tail = text.size() > log_start ? text.substr(log_start) : "";
+    std::smatch m;
+    if (std::regex_search(tail, m, kReady)) {
+      v->port_ = std::stoi(m[1]);
+      return v;
+    }
+    if (!v->proc_->Running()) throw std::runtime_error("vigil exited during start:\n" + tail);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  throw std::runtime_error("vigil did not become ready:\n" + v->proc_->Log());
+}
+
+std::string Vigil::Url(const std::string& path) const {
+  return "http://127.0.0.1:" + std::to_string(port_) + path;
+}
+
+// --- HTTP ---
+
+namespace {
+
+size_t WriteBody(char* p, size_t size, size_t n, void* out) {
+  static_cast<std::string*>(out)->append(p, size * n);
+  return size * n;
+}
+
+size_t WriteHeader(char* p, size_t size, size_t n, void* out) {
+  std::string line(p, size * n);
+  auto colon = line.find(':');
+  if (colon != std::string::npos) {
+    std::string name = line.substr(0, colon);
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ')) value.erase(0, 1);
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) value.pop_back();
+    (*static_cast<std::map<std::string, std::string>*>(out))[name] = value;
+  }
+  return size * n;
+}
+
+HttpResult Perform(CURL* c) {
+  HttpResult r;
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, WriteBody);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, WriteHeader);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &r.headers);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  CURLcode rc = curl_easy_perform(c);
+  if (rc != CURLE_OK) r.error = curl_easy_strerror(rc);
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+  return r;
+}
+
+}  // namespace
+
+HttpResult HttpGet(const std::string& url) {
+  CURL* c = curl_easy_init();
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  HttpResult r = Perform(c);
+  curl_easy_cleanup(c);
+  return r;
+}
+
+HttpResult HttpPost(const std::string& url, const std::string& body,
+                    const std::vector<std::string>& headers) {
+  CURL* c = curl_easy_init();
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_POST, 1L);
+  curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
+  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  curl_slist* h = nullptr;
+  for (const auto& s : headers) h = curl_slist_append(h, s.c_str());
+  h = curl_slist_append(h, "Expect:");
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+  HttpResult r = Perform(c);
+  curl_slist_free_all(h);
+  curl_easy_cleanup(c);
+  return r;
+}
+
+HttpResult HttpPostClaimingLength(const std::string& url, uint64_t content_length) {
+  // Raw socket: send headers announcing a huge body, never send it, read the answer.
+  HttpResult r;
+  std::smatch m;
+  std::regex re(R"(http://([0-9.]+):(\d+)(/.*))");
+  if (!std::regex_match(url, m, re)) {
+    r.error = "bad url";
+    return r;
+  }
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(std::stoi(m[2])));
+  inet_pton(AF_INET, m[1].str().c_str(), &addr.sin_addr);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    r.error = "connect failed";
+    return r;
+  }
+  std::string req = "POST " + m[3].str() + " HTTP/1.1\r\nHost: x\r\nContent-Encoding: snappy\r\n" +
+                    "Content-Type: application/x-protobuf\r\nContent-Length: " +
+                    std::to_string(content_length) + "\r\n\r\n";
+  (void)!write(fd, req.data(), req.size());
+  std::string resp;
+  char buf[4096];
+  timeval tv{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    resp.append(buf, static_cast<size_t>(n));
+    if (resp.find("\r\n\r\n") != std::string::npos) break;
+  }
+  close(fd);
+  std::smatch sm;
+  if (std::regex_search(resp, sm, std::regex(R"(HTTP/1\.\d (\d+))"))) r.status = std::stol(sm[1]);
+  r.body = resp;
+  return r;
+}
+
+bool WaitForHttp200(const std::string& url, int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (HttpGet(url).status == 200) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = 0;
+  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  int port = ntohs(addr.sin_port);
+  close(fd);
+  return port;
+}
+
+// --- remote_write / remote_read ---
+
+std::string SnappyCompress(const std::string& raw) {
+  std::string out;
+  snappy::Compress(raw.data(), raw.size(), &out);
+  return out;
+}
+
+std::string EncodeWriteRequest(const std::vector<TestSeries>& series) {
+  wire::WriteRequest req;
+  for (const auto& s : series) {
+    auto* ts = req.add_timeseries();
+    for (const auto& [n, v] : s.labels) {
+      auto* l = ts->add_labels();
+      l->set_name(n);
+      l->set_value(v);
+    }
+    for (const auto& smp : s.samples) {
+      auto* p = ts->add_samples();
+      p->set_value(smp.v);
+      p->set_timestamp(smp.t);
+    }
+  }
+  return req.SerializeAsString();
+}
+
+HttpResult RemoteWriteRaw(const std::string& url, const std::string& body,
+                          const std::vector<std::string>& headers) {
+  return HttpPost(url, body, headers);
+}
+
+HttpResult RemoteWrite(const Vigil& v, const std::vector<TestSeries>& series) {
+  return HttpPost(v.Url("/api/v1/write"), SnappyCompress(EncodeWriteRequest(series)),
+                  {"Content-Encoding: snappy", "Content-Type: application/x-protobuf",
+                   "X-Prometheus-Remote-Write-Version: 0.1.0"});
+}
+
+std::vector<TestSeries> RemoteRead(const std::string& url, const std::string& name_regex,
+                                   int64_t start, int64_t end) {
+  wire::ReadRequest req;
+  auto* q = req.add_queries();
+  q->set_start_timestamp_ms(start);
+  q->set_end_timestamp_ms(end);
+  auto* m = q->add_matchers();
+  m->set_type(wire::LabelMatcher::RE);
+  m->set_name("__name__");
+  m->set_value(name_regex);
+  HttpResult r = HttpPost(url, SnappyCompress(req.SerializeAsString()),
+                          {"Content-Encoding: snappy", "Content-Type: application/x-protobuf",
+                           "X-Prometheus-Remote-Read-Version: 0.1.0"});
+  if (r.status != 200) {
+    throw std::runtime_error("remote_read: HTTP " + std::to_string(r.status) + " " + r.body +
+                             r.error);
+  }
+  std::string raw;
+  if (!snappy::Uncompress(r.body.data(), r.body.size(), &raw)) {
+    throw std::runtime_error("remote_read: response is not snappy");
+  }
+  wire::ReadResponse resp;
+  if (!resp.ParseFromString(raw)) throw std::runtime_error("remote_read: bad protobuf");
+  std::vector<TestSeries> out;
+  for (const auto& qr : resp.results()) {
+    for (const auto& ts : qr.timeseries()) {
+      TestSeries s;
+      for (const auto& l : ts.labels()) s.labels.emplace_back(l.name(), l.value());
+      for (const auto& smp : ts.samples()) s.samples.push_back({smp.timestamp(), smp.value()});
+      out.push_back(std::move(s));
+    }
+  }
+  return out;
+}
+
+}  // namespace vigil::itest
