@@ -20,7 +20,7 @@
 #include "api/remote/proto/remote.pb.h"
 #include "api/remote/remote_read.h"
 #include "api/remote/snappy_block.h"
-#include "api/remote/xor_chunk_reader_test_util.h"
+#include "storage/tsdb/chunkenc/chunkenc.h"
 #include "base/coding.h"
 
 namespace {
@@ -85,7 +85,9 @@ void CheckStreamed(const remote::ReadOutcome& out, int queries) {
     if (f.query_index() < 0 || f.query_index() >= queries) Die("bad query index", "");
     for (const auto& cs : f.chunked_series()) {
       for (const auto& c : cs.chunks()) {
-        if (!remote::testing::DecodeXorChunk(c.data(), &samples) || samples.empty() ||
+        samples.clear();
+        if (!tsdb::chunkenc::DecodeAll(tsdb::chunkenc::Encoding::kXor, c.data(), &samples).ok() ||
+            samples.empty() ||
             samples.front().t != c.min_time_ms() || samples.back().t != c.max_time_ms()) {
           Die("bad chunk", "");
         }

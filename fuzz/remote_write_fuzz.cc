@@ -73,11 +73,11 @@ void Handle(std::string_view body) {
   static vigil::remote::RemoteWriteHandler handler([] {
     vigil::remote::WriteOptions o;
     o.max_decoded_bytes = 1 << 20;
-    o.label_limits.max_labels_per_series = 20;
     return o;
   }());
   vigil::remote::testing::FakeStorage db;
   db.max_series = 8;
+  db.label_limits.max_labels_per_series = 20;
   vigil::remote::WriteStats st;
   vigil::remote::WriteOutcome out =
       handler.Handle("snappy", "application/x-protobuf", body, &db, &st);

@@ -64,7 +64,6 @@ int Serve(const ServeConfig& cfg) {
   ao.ready = &ready;
   ao.enable_admin_api = cfg.enable_admin_api;
   ao.max_write_body_bytes = cfg.max_write_bytes;
-  ao.write.label_limits = dbo.head.label_limits;
   ao.write.max_decoded_bytes = cfg.max_decoded_write_bytes;
   ao.write.registry = &registry;
   ao.read.registry = &registry;

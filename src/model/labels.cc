@@ -4,6 +4,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "base/metrics.h"
 
@@ -154,7 +155,14 @@ bool IsValidUTF8(std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const auto* end = p + s.size();
   while (p < end) {
-    // Fast path for ASCII runs.
+    // Label names and values are nearly always ASCII: check 8 bytes at a time.
+    while (end - p >= 8) {
+      uint64_t w;
+      std::memcpy(&w, p, 8);
+      if ((w & 0x8080808080808080ull) != 0) break;
+      p += 8;
+    }
+    if (p >= end) break;
     if (*p < 0x80) {
       ++p;
       continue;

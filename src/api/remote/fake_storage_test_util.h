@@ -25,6 +25,7 @@ class FakeStorage : public storage::Appendable, public storage::Queryable {
  public:
   // Knobs, set before use.
   size_t max_series = 0;     // > 0: creating more series is kSeriesLimit
+  model::LabelLimits label_limits;  // checked when a series is created, as the TSDB does
   Status commit_error;       // returned by every Commit when not OK
   Status querier_error;      // returned by every NewQuerier when not OK
   bool no_appender = false;  // NewAppender returns null
@@ -105,6 +106,16 @@ class FakeStorage : public storage::Appendable, public storage::Queryable {
         model::Labels ls = model::Labels::FromView(labels);
         auto it = s_->ref_of_.find(ls);
         if (it == s_->ref_of_.end()) {
+          model::LabelValidation v = model::ValidateLabels(labels, s_->label_limits);
+          if (!v.ok()) {
+            bool limit = v.error == model::LabelError::kTooManyLabels ||
+                         v.error == model::LabelError::kNameTooLong ||
+                         v.error == model::LabelError::kValueTooLong;
+            r.reject = limit ? storage::RejectReason::kLabelLimit
+                             : storage::RejectReason::kInvalidLabels;
+            r.detail = v.message;
+            return r;
+          }
           if (s_->max_series > 0 && s_->refs_.size() >= s_->max_series) {
             r.reject = storage::RejectReason::kSeriesLimit;
             r.detail = "the fake's series limit";

@@ -11,7 +11,7 @@
 #include "api/remote/proto/remote.pb.h"
 #include "api/remote/proto_writer.h"
 #include "api/remote/snappy_block.h"
-#include "api/remote/xor_chunk_writer.h"
+#include "storage/tsdb/chunkenc/xor.h"
 #include "base/logging.h"
 #include "model/matcher.h"
 #include "model/sample.h"
@@ -147,11 +147,12 @@ class StreamedResponse {
                  const std::vector<model::Sample>& samples) {
     for (size_t i = 0; i < samples.size(); i += kSamplesPerChunk) {
       size_t end = std::min(samples.size(), i + kSamplesPerChunk);
-      chunk_.Reset();
-      for (size_t j = i; j < end; ++j) chunk_.Append(samples[j].t, samples[j].v);
+      // Prometheus' XOR chunk format, so the bytes are what its client expects.
+      tsdb::chunkenc::XorChunk chunk(2 * (end - i));
+      for (size_t j = i; j < end; ++j) chunk.Append(samples[j].t, samples[j].v);
       chunks_.push_back(
-          Chunk{samples[i].t, samples[end - 1].t, data_.size(), chunk_.data().size()});
-      data_.append(chunk_.data());
+          Chunk{samples[i].t, samples[end - 1].t, data_.size(), chunk.Bytes().size()});
+      data_.append(chunk.Bytes());
       if (data_.size() >= max_bytes_in_frame_) Flush(query_index, labels);
     }
     Flush(query_index, labels);
@@ -197,7 +198,6 @@ class StreamedResponse {
   }
 
   size_t max_bytes_in_frame_;
-  XorChunkWriter chunk_;
   std::vector<Chunk> chunks_;
   std::string data_;  // bytes of chunks_
   std::string message_;

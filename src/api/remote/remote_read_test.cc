@@ -9,7 +9,7 @@
 
 #include "api/remote/fake_storage_test_util.h"
 #include "api/remote/wire_test_util.h"
-#include "api/remote/xor_chunk_reader_test_util.h"
+#include "storage/tsdb/chunkenc/chunkenc.h"
 
 namespace vigil::remote {
 namespace {
@@ -366,7 +366,7 @@ TEST_F(RemoteReadTest, StreamedXorChunksCarryEverySeriesAndSample) {
   EXPECT_EQ(seen[3].first, 1);
   std::vector<Sample> samples;
   const wire::Chunk& c = frames[0].chunked_series(0).chunks(0);
-  ASSERT_TRUE(testing::DecodeXorChunk(c.data(), &samples));
+  ASSERT_TRUE(tsdb::chunkenc::DecodeAll(tsdb::chunkenc::Encoding::kXor, c.data(), &samples).ok());
   ASSERT_EQ(samples.size(), 2u);
   EXPECT_EQ(samples[0], (Sample{2000, 0}));
   EXPECT_EQ(DoubleBits(samples[1].v), model::kStaleNaNBits);
@@ -393,7 +393,8 @@ TEST_F(RemoteReadTest, LongSeriesIsSplitIntoChunksOf120AndFramesBySize) {
     EXPECT_EQ(LabelsOf(f.chunked_series(0).labels()), Labels::FromStrings({"__name__", "long"}));
     for (const auto& c : f.chunked_series(0).chunks()) {
       ++chunks;
-      ASSERT_TRUE(testing::DecodeXorChunk(c.data(), &part));
+      part.clear();  // DecodeAll appends
+      ASSERT_TRUE(tsdb::chunkenc::DecodeAll(tsdb::chunkenc::Encoding::kXor, c.data(), &part).ok());
       EXPECT_LE(part.size(), 120u);
       EXPECT_EQ(c.min_time_ms(), part.front().t);
       EXPECT_EQ(c.max_time_ms(), part.back().t);

@@ -82,88 +82,12 @@ const char* RejectPhrase(RejectReason r) {
   return "rejected";
 }
 
-RejectReason ReasonFor(model::LabelError e) {
-  switch (e) {
-    case model::LabelError::kTooManyLabels:
-    case model::LabelError::kNameTooLong:
-    case model::LabelError::kValueTooLong:
-      return RejectReason::kLabelLimit;
-    default:
-      return RejectReason::kInvalidLabels;
-  }
-}
-
 storage::MetricMetadata::Type MetadataType(int32_t wire) {
   // The wire enum and storage's enum use the same order (UNKNOWN..STATESET).
   if (wire < 0 || wire > static_cast<int32_t>(storage::MetricMetadata::Type::kStateset)) {
     return storage::MetricMetadata::Type::kUnknown;
   }
   return static_cast<storage::MetricMetadata::Type>(wire);
-}
-
-// OR of the bytes in [p, end); ASCII iff the result has no high bit set.
-inline uint64_t OrBytes(const char* p, const char* end) {
-  uint64_t acc = 0;
-  for (; end - p >= 8; p += 8) {
-    uint64_t w;
-    std::memcpy(&w, p, 8);
-    acc |= w;
-  }
-  for (; p < end; ++p) acc |= static_cast<unsigned char>(*p);
-  return acc;
-}
-
-inline bool NameLess(std::string_view a, std::string_view b) {
-  // Adjacent label names mostly differ in their first byte; skip memcmp then.
-  if (!a.empty() && !b.empty() && a[0] != b[0]) {
-    return static_cast<unsigned char>(a[0]) < static_cast<unsigned char>(b[0]);
-  }
-  return a < b;
-}
-
-// A fast check that accepts only label sets model::ValidateLabels accepts:
-// true means valid; false means "not sure", ask ValidateLabels (which also
-// gives the message). Real requests are almost all ASCII, for which the UTF-8
-// check reduces to testing high bits eight bytes at a time.
-bool SurelyValid(model::LabelsView labels, const model::LabelLimits& limits) {
-  if (labels.empty()) return false;
-  if (limits.max_labels_per_series > 0 && labels.size() > limits.max_labels_per_series) {
-    return false;
-  }
-  bool has_name = false;
-  for (size_t i = 0; i < labels.size(); ++i) {
-    const model::LabelView& l = labels[i];
-    if (l.name.empty() || l.value.empty()) return false;
-    if (i > 0 && !NameLess(labels[i - 1].name, l.name)) return false;
-    if (limits.max_label_name_length > 0 && l.name.size() > limits.max_label_name_length) {
-      return false;
-    }
-    if (limits.max_label_value_length > 0 && l.value.size() > limits.max_label_value_length) {
-      return false;
-    }
-    if (l.name.size() == model::kMetricName.size() && l.name == model::kMetricName) {
-      has_name = true;
-    }
-  }
-  if (!has_name) return false;
-  // The decoder's views point into the message in field order, so every
-  // label byte lies between the first label's start and the last label's end.
-  // If that whole span is ASCII (typical: labels first, lengths below 128),
-  // so is every name and value; otherwise check label by label.
-  const model::LabelView& first = labels.front();
-  const model::LabelView& last = labels.back();
-  const char* begin = std::min(first.name.data(), first.value.data());
-  const char* end =
-      std::max(last.name.data() + last.name.size(), last.value.data() + last.value.size());
-  if (begin < end && end - begin <= 4096 && (OrBytes(begin, end) & 0x8080808080808080ull) == 0) {
-    return true;
-  }
-  uint64_t bits = 0;
-  for (const model::LabelView& l : labels) {
-    bits |= OrBytes(l.name.data(), l.name.data() + l.name.size()) |
-            OrBytes(l.value.data(), l.value.data() + l.value.size());
-  }
-  return (bits & 0x8080808080808080ull) == 0;
 }
 
 // Per-thread state reused across requests.
@@ -392,14 +316,8 @@ WriteOutcome RemoteWriteHandler::Handle(std::string_view content_encoding,
       labels = ts.scratch_labels;
       break;
     }
-    if (!SurelyValid(labels, options_.label_limits)) [[unlikely]] {
-      model::LabelValidation v = model::ValidateLabels(labels, options_.label_limits);
-      if (!v.ok()) {
-        rejections.Add(ReasonFor(v.error), dec.labels(i), samples[0].t, v.message, samples.size());
-        continue;
-      }
-    }
-
+    // Storage validates the labels of a new series (and a known series'
+    // labels are valid by construction), so nothing is checked twice here.
     storage::SeriesRef ref = 0;
     for (const model::Sample& s : samples) {
       storage::AppendResult r = app->Append(ref, labels, s.t, s.v);

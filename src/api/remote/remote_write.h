@@ -42,9 +42,6 @@
 namespace vigil::remote {
 
 struct WriteOptions {
-  // Limits on label sets, checked before anything reaches storage. Zero
-  // fields mean unlimited.
-  model::LabelLimits label_limits;
   // The largest decompressed body accepted (checked from the snappy header
   // before allocating). Decoding may use up to ~16x this in the worst case
   // (a body made only of empty labels), ~1.2x for real requests.

@@ -286,11 +286,9 @@ TEST_F(RemoteWriteTest, EmptyLabelValuesAreDropped) {
 }
 
 TEST_F(RemoteWriteTest, LabelLimitsAreEnforced) {
-  WriteOptions o;
-  o.label_limits.max_labels_per_series = 2;
-  o.label_limits.max_label_name_length = 10;
-  o.label_limits.max_label_value_length = 5;
-  Reset(o);
+  db_.label_limits.max_labels_per_series = 2;
+  db_.label_limits.max_label_name_length = 10;
+  db_.label_limits.max_label_value_length = 5;
   wire::WriteRequest req;
   AddSeries(&req, {{"__name__", "a"}, {"b", "1"}, {"c", "2"}}, {{1, 1}});
   AddSeries(&req, {{"__name__", "b"}, {"very_long_label_name", "1"}}, {{1, 1}});
