@@ -341,8 +341,10 @@ Result<std::unique_ptr<storage::Querier>> DB::NewQuerier(int64_t mint, int64_t m
     // Block ranges are [min_time, max_time).
     if (b->meta().min_time <= maxt && b->meta().max_time > mint) blocks.push_back(std::move(b));
   }
-  return std::unique_ptr<storage::Querier>(
-      new DbQuerier(head_.get(), std::move(blocks), mint, maxt));
+  // The head takes part only if its data overlaps the range (as in
+  // Prometheus), which matters for label names and values.
+  Head* head = head_->MinTime() <= maxt && head_->MaxTime() >= mint ? head_.get() : nullptr;
+  return std::unique_ptr<storage::Querier>(new DbQuerier(head, std::move(blocks), mint, maxt));
 }
 
 std::vector<std::pair<std::string, storage::MetricMetadata>> DB::Metadata(std::string_view metric,

@@ -319,13 +319,16 @@ Result<std::vector<SeriesChunks>> Head::Select(const std::vector<model::Matcher>
     SeriesChunks sc;
     {
       std::lock_guard lock(s->mu);
+      // A chunk whose samples are all deleted is not read at all, so a series
+      // whose data is all deleted disappears from results, as in Prometheus.
       for (const HeadChunkPtr& c : s->closed) {
-        if (c->maxt < mint || c->mint > maxt) continue;
+        if (c->maxt < mint || c->mint > maxt || block::CoversRange(s->deleted, c->mint, c->maxt)) continue;
         sc.chunks.push_back(ChunkView{c->mint, c->maxt, c->encoding, c->data, nullptr});
         keep->shared.push_back(c);
       }
       if (s->open && s->open->NumSamples() > 0 && s->open->MaxTime() >= mint &&
-          s->open->MinTime() <= maxt) {
+          s->open->MinTime() <= maxt &&
+          !block::CoversRange(s->deleted, s->open->MinTime(), s->open->MaxTime())) {
         keep->owned.emplace_back(s->open->Bytes());
         sc.chunks.push_back(ChunkView{s->open->MinTime(), s->open->MaxTime(),
                                       chunkenc::Encoding::kXor, keep->owned.back(), nullptr});
@@ -336,7 +339,7 @@ Result<std::vector<SeriesChunks>> Head::Select(const std::vector<model::Matcher>
         auto hi = std::upper_bound(s->ooo.begin(), s->ooo.end(), maxt,
                                    [](int64_t b, const model::Sample& a) { return b < a.t; });
         size_t n = static_cast<size_t>(hi - lo);
-        if (n > 0) {
+        if (n > 0 && !block::CoversRange(s->deleted, lo->t, (hi - 1)->t)) {
           // At most one chunk's worth is kept per series; larger buffers are split.
           std::vector<model::Sample> in_range(lo, hi);
           if (in_range.size() > static_cast<size_t>(chunkenc::kMaxSamplesPerChunk)) {
@@ -533,24 +536,6 @@ size_t Head::RemoveCopied(const std::vector<SeriesCopy>& copies) {
   num_series_.fetch_sub(removed.size(), std::memory_order_relaxed);
   series_removed_->Inc(static_cast<double>(removed.size()));
   return removed.size();
-}
-
-Head::Stats Head::ComputeStats() {
-  Stats st;
-  ForEachSeries([&](MemSeries* s) {
-    std::lock_guard lock(s->mu);
-    ++st.series;
-    st.label_bytes += s->labels.MemoryBytes();
-    for (const auto& c : s->closed) {
-      ++st.chunks;
-      st.chunk_bytes += c->data.size();
-    }
-    if (s->open) {
-      ++st.chunks;
-      st.chunk_bytes += s->open->Bytes().size();
-    }
-  });
-  return st;
 }
 
 }  // namespace vigil::tsdb

@@ -246,14 +246,6 @@ class Head {
   // For replay: sets the next ref to hand out above every ref seen.
   void ObserveRef(storage::SeriesRef ref);
 
-  struct Stats {
-    uint64_t series = 0;
-    uint64_t chunks = 0;
-    uint64_t chunk_bytes = 0;
-    uint64_t label_bytes = 0;
-  };
-  Stats ComputeStats();
-
   // Counters shared with the appender.
   metrics::Counter* samples_appended() { return samples_appended_; }
   metrics::Counter* rejected(storage::RejectReason r) { return rejected_[static_cast<int>(r)]; }

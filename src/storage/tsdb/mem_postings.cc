@@ -67,21 +67,6 @@ PostingsVec MemPostings::All() const {
   return all_;
 }
 
-PostingsVec MemPostings::Union(std::string_view name,
-                               const std::function<bool(std::string_view)>& pred) const {
-  std::vector<PostingsVec> lists;
-  {
-    std::shared_lock lock(mu_);
-    auto it = index_.find(name);
-    if (it == index_.end()) return {};
-    for (const auto& [value, list] : it->second) {
-      if (pred(value)) lists.push_back(list);
-    }
-  }
-  if (lists.size() == 1) return std::move(lists[0]);
-  return block::MergeAll(lists);
-}
-
 Result<block::PostingsList> MemPostings::PostingsMatching(std::string_view name,
                                                         const block::ValueFilter& filter) const {
   std::vector<PostingsVec> lists;
@@ -123,13 +108,6 @@ std::vector<std::string> MemPostings::LabelNames() const {
   std::vector<std::string> out;
   out.reserve(index_.size());
   for (const auto& [name, values] : index_) out.push_back(name);
-  return out;
-}
-
-std::vector<std::pair<std::string, size_t>> MemPostings::ValueCounts() const {
-  std::shared_lock lock(mu_);
-  std::vector<std::pair<std::string, size_t>> out;
-  for (const auto& [name, values] : index_) out.emplace_back(name, values.size());
   return out;
 }
 

@@ -32,12 +32,8 @@ class MemPostings final : public block::PostingsIndex {
 
   PostingsVec Get(std::string_view name, std::string_view value) const;
   PostingsVec All() const;
-  // Union of the lists of every value of name for which pred(value) is true.
-  PostingsVec Union(std::string_view name, const std::function<bool(std::string_view)>& pred) const;
   std::vector<std::string> LabelValues(std::string_view name) const;
   std::vector<std::string> LabelNames() const;
-  // Number of distinct values per label name, and series per label pair (for status pages).
-  std::vector<std::pair<std::string, size_t>> ValueCounts() const;
 
   // block::PostingsIndex, so block::Select answers matchers over the head too.
   Result<block::PostingsList> AllPostings() const override { return All(); }

@@ -287,13 +287,7 @@ Result<std::vector<SeriesChunks>> SelectFromBlock(
     const block::Intervals* deleted = tombstones ? tombstones->Get(ref) : nullptr;
     for (const block::ChunkMeta& m : metas) {
       if (m.maxt < mint || m.mint > maxt) continue;
-      if (deleted != nullptr) {
-        bool all_deleted = false;
-        for (const auto& iv : *deleted) {
-          if (iv.mint <= m.mint && m.maxt <= iv.maxt) all_deleted = true;
-        }
-        if (all_deleted) continue;
-      }
+      if (deleted != nullptr && block::CoversRange(*deleted, m.mint, m.maxt)) continue;
       ChunkView cv{m.mint, m.maxt, chunkenc::Encoding::kXor, {}, deleted};
       if (!labels_only) {
         VIGIL_ASSIGN_OR_RETURN(block::Chunk c, block->ReadChunk(m.ref));

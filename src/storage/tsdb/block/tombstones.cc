@@ -26,6 +26,13 @@ bool IsDeleted(const Intervals& ivs, int64_t t) {
   return it != ivs.begin() && std::prev(it)->Contains(t);
 }
 
+bool CoversRange(const Intervals& ivs, int64_t mint, int64_t maxt) {
+  for (const Interval& iv : ivs) {
+    if (iv.mint <= mint && maxt <= iv.maxt) return true;
+  }
+  return false;
+}
+
 void AddInterval(Intervals* ivs, Interval iv) {
   if (iv.maxt < iv.mint) return;
   // Intervals that overlap or touch iv merge into it.

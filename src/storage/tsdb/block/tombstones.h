@@ -29,6 +29,8 @@ using Intervals = std::vector<Interval>;  // sorted, disjoint, not adjacent
 
 // True if t lies in one of the intervals.
 bool IsDeleted(const Intervals& ivs, int64_t t);
+// True if one interval covers all of [mint, maxt] (every sample in it is deleted).
+bool CoversRange(const Intervals& ivs, int64_t mint, int64_t maxt);
 // Adds iv to ivs keeping them sorted, disjoint and merged.
 void AddInterval(Intervals* ivs, Interval iv);
 
