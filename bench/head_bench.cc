@@ -29,8 +29,8 @@ std::vector<model::Labels> MakeLabels() {
   for (int i = 0; i < kSeries; ++i) {
     out.push_back(model::Labels::FromStrings(
         {"__name__", "metric_" + std::to_string(i % 100), "cluster", "c1", "instance",
-         "10.0." + std::to_string(i / 250) + "." + std::to_string(i % 250) + ":9100", "job",
-         "node", "mode", std::to_string(i % 8)}));
+         "10.0." + std::to_string(i / 250) + "." + std::to_string(i % 250) + ":9100", "job", "node",
+         "mode", std::to_string(i % 8)}));
   }
   return out;
 }
@@ -75,7 +75,12 @@ void BM_HeadAppend(benchmark::State& state) {
   w.reset();
   (void)fs::RemoveAll(dir);
 }
-BENCHMARK(BM_HeadAppend)->Arg(0)->Arg(1)->ArgNames({"wal"})->Unit(benchmark::kMillisecond)->MinTime(3);
+BENCHMARK(BM_HeadAppend)
+    ->Arg(0)
+    ->Arg(1)
+    ->ArgNames({"wal"})
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(3);
 
 void BM_HeadSelect(benchmark::State& state) {
   static const std::vector<model::Labels> labels = MakeLabels();

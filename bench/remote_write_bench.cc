@@ -152,7 +152,8 @@ class NoopAppendable : public storage::Appendable {
   }
 };
 
-// Headers, snappy, decode, Append per sample, Commit, metrics (the no-op storage validates nothing).
+// Headers, snappy, decode, Append per sample, Commit, metrics (the no-op storage validates
+// nothing).
 void BM_HandleWriteIntoNoopAppender(benchmark::State& state) {
   const std::string& body = CompressedRequest();
   metrics::Registry registry;

@@ -20,8 +20,8 @@
 #include "api/remote/proto/remote.pb.h"
 #include "api/remote/remote_read.h"
 #include "api/remote/snappy_block.h"
-#include "storage/tsdb/chunkenc/chunkenc.h"
 #include "base/coding.h"
+#include "storage/tsdb/chunkenc/chunkenc.h"
 
 namespace {
 
@@ -87,8 +87,8 @@ void CheckStreamed(const remote::ReadOutcome& out, int queries) {
       for (const auto& c : cs.chunks()) {
         samples.clear();
         if (!tsdb::chunkenc::DecodeAll(tsdb::chunkenc::Encoding::kXor, c.data(), &samples).ok() ||
-            samples.empty() ||
-            samples.front().t != c.min_time_ms() || samples.back().t != c.max_time_ms()) {
+            samples.empty() || samples.front().t != c.min_time_ms() ||
+            samples.back().t != c.max_time_ms()) {
           Die("bad chunk", "");
         }
       }

@@ -69,7 +69,8 @@ bool ParseLimit(const http::Request& req, size_t* limit, std::string* err) {
   int64_t n = 0;
   auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
   if (ec != std::errc() || p != v.data() + v.size() || n < 0) {
-    *err = fmt::format("invalid parameter \"limit\": cannot parse \"{}\" to a non-negative integer", v);
+    *err = fmt::format("invalid parameter \"limit\": cannot parse \"{}\" to a non-negative integer",
+                       v);
     return false;
   }
   *limit = static_cast<size_t>(n);
@@ -126,9 +127,10 @@ std::string UnescapeLabelName(std::string_view s) {
     uint32_t cp = 0;
     while (j < rest.size() && rest[j] != '_' && j - i <= 8) {
       char c = rest[j];
-      int h = (c >= '0' && c <= '9') ? c - '0'
+      int h = (c >= '0' && c <= '9')   ? c - '0'
               : (c >= 'a' && c <= 'f') ? c - 'a' + 10
-              : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
+              : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                       : -1;
       if (h < 0) return std::string(s);
       cp = cp * 16 + static_cast<uint32_t>(h);
       ++j;
@@ -156,8 +158,7 @@ std::string UnescapeLabelName(std::string_view s) {
 
 class Handlers {
  public:
-  explicit Handlers(const StorageApiOptions& o)
-      : opts_(o), write_(o.write), read_(o.read) {}
+  explicit Handlers(const StorageApiOptions& o) : opts_(o), write_(o.write), read_(o.read) {}
 
   void Series(const http::Request& req, http::Response* res) {
     std::vector<std::vector<model::Matcher>> sets;
@@ -170,7 +171,8 @@ class Handlers {
     }
     if (sets.empty()) return WriteApiError(res, 400, kBadData, "no match[] parameter provided");
     auto q = opts_.storage->NewQuerier(start, end);
-    if (!q.ok()) return WriteApiError(res, StatusFor(q.status()), TypeFor(q.status()), q.status().message());
+    if (!q.ok())
+      return WriteApiError(res, StatusFor(q.status()), TypeFor(q.status()), q.status().message());
     storage::SelectHints hints;
     hints.start = start;
     hints.end = end;
@@ -215,12 +217,14 @@ class Handlers {
       return WriteApiError(res, 400, kBadData, err);
     }
     auto q = opts_.storage->NewQuerier(start, end);
-    if (!q.ok()) return WriteApiError(res, StatusFor(q.status()), TypeFor(q.status()), q.status().message());
+    if (!q.ok())
+      return WriteApiError(res, StatusFor(q.status()), TypeFor(q.status()), q.status().message());
     std::set<std::string> names;
     if (sets.empty()) sets.emplace_back();
     for (const auto& ms : sets) {
       auto r = (*q)->LabelNames(ms, 0);
-      if (!r.ok()) return WriteApiError(res, StatusFor(r.status()), TypeFor(r.status()), r.status().message());
+      if (!r.ok())
+        return WriteApiError(res, StatusFor(r.status()), TypeFor(r.status()), r.status().message());
       names.insert(r->begin(), r->end());
     }
     WriteStrings(res, names, limit);
@@ -228,7 +232,8 @@ class Handlers {
 
   void LabelValues(const http::Request& req, http::Response* res) {
     // The path is /api/v1/label/<name>/values.
-    std::string_view rest = std::string_view(req.path).substr(std::string_view("/api/v1/label/").size());
+    std::string_view rest =
+        std::string_view(req.path).substr(std::string_view("/api/v1/label/").size());
     if (!rest.ends_with("/values") || rest.size() == std::string_view("/values").size()) {
       return WriteApiError(res, 404, "not_found", "unknown path " + req.path);
     }
@@ -245,12 +250,14 @@ class Handlers {
       return WriteApiError(res, 400, kBadData, err);
     }
     auto q = opts_.storage->NewQuerier(start, end);
-    if (!q.ok()) return WriteApiError(res, StatusFor(q.status()), TypeFor(q.status()), q.status().message());
+    if (!q.ok())
+      return WriteApiError(res, StatusFor(q.status()), TypeFor(q.status()), q.status().message());
     std::set<std::string> values;
     if (sets.empty()) sets.emplace_back();
     for (const auto& ms : sets) {
       auto r = (*q)->LabelValues(name, ms, 0);
-      if (!r.ok()) return WriteApiError(res, StatusFor(r.status()), TypeFor(r.status()), r.status().message());
+      if (!r.ok())
+        return WriteApiError(res, StatusFor(r.status()), TypeFor(r.status()), r.status().message());
       values.insert(r->begin(), r->end());
     }
     WriteStrings(res, values, limit);
@@ -282,7 +289,8 @@ class Handlers {
                                              req.Header("content-type"), req.body, opts_.storage);
     res->status = out.status;
     if (out.status != 204) res->Text(out.status, out.body);
-    if (out.retry_after_seconds > 0) res->SetHeader("Retry-After", std::to_string(out.retry_after_seconds));
+    if (out.retry_after_seconds > 0)
+      res->SetHeader("Retry-After", std::to_string(out.retry_after_seconds));
   }
 
   void Read(const http::Request& req, http::Response* res) {
@@ -291,7 +299,8 @@ class Handlers {
     res->body = std::move(out.body);
     res->SetHeader("Content-Type", out.content_type);
     if (!out.content_encoding.empty()) res->SetHeader("Content-Encoding", out.content_encoding);
-    if (out.retry_after_seconds > 0) res->SetHeader("Retry-After", std::to_string(out.retry_after_seconds));
+    if (out.retry_after_seconds > 0)
+      res->SetHeader("Retry-After", std::to_string(out.retry_after_seconds));
   }
 
   void Metrics(const http::Request&, http::Response* res) {
@@ -301,18 +310,19 @@ class Handlers {
   }
 
   void Index(const http::Request&, http::Response* res) {
-    res->Text(200, fmt::format(
-        "Vigil {}\n\n"
-        "Prometheus-compatible endpoints on this port:\n"
-        "  POST /api/v1/write                 remote_write 1.0 (snappy protobuf)\n"
-        "  POST /api/v1/read                  remote_read\n"
-        "  GET  /api/v1/series?match[]=...    series\n"
-        "  GET  /api/v1/labels                label names\n"
-        "  GET  /api/v1/label/<name>/values   label values\n"
-        "  POST /api/v1/admin/tsdb/delete_series, clean_tombstones (with --web.enable-admin-api)\n"
-        "  GET  /metrics                      Vigil's own metrics\n"
-        "  GET  /-/healthy, /-/ready\n",
-        opts_.version));
+    res->Text(
+        200, fmt::format("Vigil {}\n\n"
+                         "Prometheus-compatible endpoints on this port:\n"
+                         "  POST /api/v1/write                 remote_write 1.0 (snappy protobuf)\n"
+                         "  POST /api/v1/read                  remote_read\n"
+                         "  GET  /api/v1/series?match[]=...    series\n"
+                         "  GET  /api/v1/labels                label names\n"
+                         "  GET  /api/v1/label/<name>/values   label values\n"
+                         "  POST /api/v1/admin/tsdb/delete_series, clean_tombstones (with "
+                         "--web.enable-admin-api)\n"
+                         "  GET  /metrics                      Vigil's own metrics\n"
+                         "  GET  /-/healthy, /-/ready\n",
+                         opts_.version));
   }
 
  private:

@@ -26,7 +26,7 @@ namespace vigil::api {
 
 struct StorageApiOptions {
   storage::Storage* storage = nullptr;
-  metrics::Registry* registry = nullptr;  // exposed on /metrics
+  metrics::Registry* registry = nullptr;     // exposed on /metrics
   const std::atomic<bool>* ready = nullptr;  // /-/ready answers 503 until true
   // /api/v1/admin/tsdb/* (delete_series, clean_tombstones), off by default
   // as in Prometheus (--web.enable-admin-api).

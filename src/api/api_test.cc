@@ -51,10 +51,12 @@ class ApiTest : public ::testing::Test {
 };
 
 TEST_F(ApiTest, SeriesAreSortedAndUnionedAcrossMatchers) {
-  auto res = Do("GET", "/api/v1/series", {{"match[]", "up{job=\"b\"}"}, {"match[]", "{job=~\"a|b\"}"}});
+  auto res =
+      Do("GET", "/api/v1/series", {{"match[]", "up{job=\"b\"}"}, {"match[]", "{job=~\"a|b\"}"}});
   EXPECT_EQ(res.status, 200);
-  EXPECT_EQ(res.body,
-            R"({"status":"success","data":[{"__name__":"up","job":"a"},{"__name__":"up","job":"b"}]})");
+  EXPECT_EQ(
+      res.body,
+      R"({"status":"success","data":[{"__name__":"up","job":"a"},{"__name__":"up","job":"b"}]})");
 }
 
 TEST_F(ApiTest, Utf8NamesInSelectorsAndEscapedPaths) {

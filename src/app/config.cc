@@ -28,9 +28,18 @@ Result<uint64_t> ParseByteSize(std::string_view s) {
   static constexpr struct {
     std::string_view unit;
     uint64_t mult;
-  } kUnits[] = {{"EB", 1ull << 60}, {"PB", 1ull << 50}, {"TB", 1ull << 40}, {"GB", 1ull << 30},
-                {"MB", 1ull << 20}, {"KB", 1ull << 10}, {"EiB", 1ull << 60}, {"PiB", 1ull << 50},
-                {"TiB", 1ull << 40}, {"GiB", 1ull << 30}, {"MiB", 1ull << 20}, {"KiB", 1ull << 10},
+  } kUnits[] = {{"EB", 1ull << 60},
+                {"PB", 1ull << 50},
+                {"TB", 1ull << 40},
+                {"GB", 1ull << 30},
+                {"MB", 1ull << 20},
+                {"KB", 1ull << 10},
+                {"EiB", 1ull << 60},
+                {"PiB", 1ull << 50},
+                {"TiB", 1ull << 40},
+                {"GiB", 1ull << 30},
+                {"MiB", 1ull << 20},
+                {"KiB", 1ull << 10},
                 {"B", 1}};
   uint64_t mult = 1;
   std::string_view num = s;
@@ -45,8 +54,8 @@ Result<uint64_t> ParseByteSize(std::string_view s) {
   auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), n);
   if (num.empty() || ec != std::errc() || p != num.data() + num.size() ||
       (mult > 1 && n > UINT64_MAX / mult)) {
-    return Status::InvalidArgument(
-        fmt::format("invalid size \"{}\" (want a number with a unit: B, KB, MB, GB, TB, PB, EB)", s));
+    return Status::InvalidArgument(fmt::format(
+        "invalid size \"{}\" (want a number with a unit: B, KB, MB, GB, TB, PB, EB)", s));
   }
   return n * mult;
 }
@@ -66,12 +75,15 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg,
   if (!root.IsMap()) return At(path, root, "the config file must be a mapping");
 
   static const std::set<std::string> kPrometheusSections = {
-      "global", "scrape_configs", "scrape_config_files", "rule_files", "remote_write",
-      "remote_read", "alerting", "storage", "tracing", "otlp", "runtime"};
+      "global",     "scrape_configs", "scrape_config_files",
+      "rule_files", "remote_write",   "remote_read",
+      "alerting",   "storage",        "tracing",
+      "otlp",       "runtime"};
   for (const auto& kv : root) {
     std::string key = kv.first.as<std::string>();
     if (key == "vigil" || kPrometheusSections.count(key)) continue;
-    return At(path, kv.first, fmt::format("field {} not found in the config file's top level", key));
+    return At(path, kv.first,
+              fmt::format("field {} not found in the config file's top level", key));
   }
   YAML::Node vigil = root["vigil"];
   if (!vigil || vigil.IsNull()) return Status::OK();
@@ -103,7 +115,8 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg,
     VIGIL_RETURN_IF_ERROR(str(n, &s));
     uint64_t v = 0;
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || p != s.data() + s.size()) return At(path, n, "expected a non-negative integer");
+    if (ec != std::errc() || p != s.data() + s.size())
+      return At(path, n, "expected a non-negative integer");
     *out = v;
     return Status::OK();
   };
@@ -145,13 +158,17 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg,
       } else if (name == "storage" && key == "max_head_series") {
         s = set("storage.max-head-series", [&] { return count(v, &cfg->max_head_series); });
       } else if (name == "storage" && key == "max_labels_per_series") {
-        s = set("storage.max-labels-per-series", [&] { return count(v, &cfg->max_labels_per_series); });
+        s = set("storage.max-labels-per-series",
+                [&] { return count(v, &cfg->max_labels_per_series); });
       } else if (name == "storage" && key == "max_label_name_length") {
-        s = set("storage.max-label-name-length", [&] { return count(v, &cfg->max_label_name_length); });
+        s = set("storage.max-label-name-length",
+                [&] { return count(v, &cfg->max_label_name_length); });
       } else if (name == "storage" && key == "max_label_value_length") {
-        s = set("storage.max-label-value-length", [&] { return count(v, &cfg->max_label_value_length); });
+        s = set("storage.max-label-value-length",
+                [&] { return count(v, &cfg->max_label_value_length); });
       } else if (name == "storage" && key == "wal_fsync_interval") {
-        s = set("storage.wal-fsync-interval", [&] { return duration(v, &cfg->wal_fsync_interval_ms); });
+        s = set("storage.wal-fsync-interval",
+                [&] { return duration(v, &cfg->wal_fsync_interval_ms); });
       } else if (name == "web" && key == "listen") {
         s = set("listen", [&] { return str(v, &cfg->listen); });
       } else if (name == "web" && key == "enable_admin_api") {

@@ -6,8 +6,8 @@
 // Flags follow Prometheus' names where Prometheus has the same setting, and
 // accept Prometheus' own spelling too (--web.listen-address, --storage.tsdb.path,
 // --storage.tsdb.retention.time, --storage.tsdb.retention.size, --config.file).
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdio>
 
@@ -20,7 +20,6 @@
 namespace {
 
 using vigil::app::ServeConfig;
-
 
 struct FlagText {
   std::string retention_time;

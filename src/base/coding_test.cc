@@ -8,8 +8,8 @@ namespace vigil {
 namespace {
 
 TEST(CodingTest, UvarintRoundTripAtBoundaries) {
-  const uint64_t values[] = {0, 1, 127, 128, 16383, 16384, (1ull << 35) - 1,
-                             std::numeric_limits<uint64_t>::max()};
+  const uint64_t values[] = {
+      0, 1, 127, 128, 16383, 16384, (1ull << 35) - 1, std::numeric_limits<uint64_t>::max()};
   for (uint64_t v : values) {
     std::string s;
     Encbuf e(&s);
@@ -23,8 +23,8 @@ TEST(CodingTest, UvarintRoundTripAtBoundaries) {
 }
 
 TEST(CodingTest, VarintZigZagRoundTrip) {
-  const int64_t values[] = {0, -1, 1, -64, 64, std::numeric_limits<int64_t>::min(),
-                            std::numeric_limits<int64_t>::max()};
+  const int64_t values[] = {
+      0, -1, 1, -64, 64, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()};
   for (int64_t v : values) {
     std::string s;
     Encbuf e(&s);

@@ -98,8 +98,7 @@ Result<uint64_t> FileSize(const std::string& path) {
 Result<uint64_t> DirSize(const std::string& path) {
   std::error_code ec;
   uint64_t total = 0;
-  for (stdfs::recursive_directory_iterator it(path, ec), end; !ec && it != end;
-       it.increment(ec)) {
+  for (stdfs::recursive_directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
     std::error_code fec;
     if (it->is_regular_file(fec)) {
       auto sz = it->file_size(fec);

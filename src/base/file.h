@@ -55,8 +55,8 @@ class WritableFile {
 
   Status Append(std::string_view data);
   Status Flush();
-  Status Sync();  // Flush + fdatasync
-  Status Close();  // Flush + close; the destructor closes without reporting
+  Status Sync();                           // Flush + fdatasync
+  Status Close();                          // Flush + close; the destructor closes without reporting
   uint64_t Size() const { return size_; }  // bytes appended, including buffered ones
   const std::string& path() const { return path_; }
 

@@ -27,11 +27,21 @@ Settings& GetSettings() {
 void AppendJsonEscaped(std::string_view in, spdlog::memory_buf_t& dest) {
   for (unsigned char c : in) {
     switch (c) {
-      case '"': dest.append(std::string_view("\\\"")); break;
-      case '\\': dest.append(std::string_view("\\\\")); break;
-      case '\n': dest.append(std::string_view("\\n")); break;
-      case '\t': dest.append(std::string_view("\\t")); break;
-      case '\r': dest.append(std::string_view("\\r")); break;
+      case '"':
+        dest.append(std::string_view("\\\""));
+        break;
+      case '\\':
+        dest.append(std::string_view("\\\\"));
+        break;
+      case '\n':
+        dest.append(std::string_view("\\n"));
+        break;
+      case '\t':
+        dest.append(std::string_view("\\t"));
+        break;
+      case '\r':
+        dest.append(std::string_view("\\r"));
+        break;
       default:
         if (c < 0x20) {
           fmt::format_to(std::back_inserter(dest), "\\u{:04x}", c);
@@ -60,7 +70,8 @@ std::unique_ptr<spdlog::formatter> MakeFormatter(Format f) {
   auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
   formatter->add_flag<QuotedMessage>('*');
   if (f == Format::kJson) {
-    formatter->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","component":"%n","msg":%*})");
+    formatter->set_pattern(
+        R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","component":"%n","msg":%*})");
   } else {
     formatter->set_pattern("ts=%Y-%m-%dT%H:%M:%S.%eZ level=%l component=%n msg=%*");
   }

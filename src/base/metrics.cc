@@ -10,8 +10,7 @@
 namespace vigil::metrics {
 
 Histogram::Histogram(std::vector<double> upper_bounds)
-    : bounds_(std::move(upper_bounds)),
-      counts_(new std::atomic<uint64_t>[bounds_.size() + 1]) {
+    : bounds_(std::move(upper_bounds)), counts_(new std::atomic<uint64_t>[bounds_.size() + 1]) {
   for (size_t i = 0; i <= bounds_.size(); ++i) counts_[i].store(0);
 }
 
@@ -171,10 +170,17 @@ void AppendValue(std::string* out, double value) {
 void AppendEscapedLabelValue(std::string* out, std::string_view v) {
   for (char c : v) {
     switch (c) {
-      case '\\': out->append("\\\\"); break;
-      case '"': out->append("\\\""); break;
-      case '\n': out->append("\\n"); break;
-      default: out->push_back(c);
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      default:
+        out->push_back(c);
     }
   }
 }
@@ -219,9 +225,12 @@ void AppendLabels(std::string* out, const std::vector<std::string>& names,
 
 const char* TypeName(Type t) {
   switch (t) {
-    case Type::kCounter: return "counter";
-    case Type::kGauge: return "gauge";
-    case Type::kHistogram: return "histogram";
+    case Type::kCounter:
+      return "counter";
+    case Type::kGauge:
+      return "gauge";
+    case Type::kHistogram:
+      return "histogram";
   }
   return "untyped";
 }
@@ -252,8 +261,10 @@ std::string Registry::Expose() const {
       AppendValue(&out, v);
       out += '\n';
     };
-    if (e->counters) e->counters->ForEach([&](auto& values, const Counter& c) { simple(values, c.Value()); });
-    if (e->gauges) e->gauges->ForEach([&](auto& values, const Gauge& g) { simple(values, g.Value()); });
+    if (e->counters)
+      e->counters->ForEach([&](auto& values, const Counter& c) { simple(values, c.Value()); });
+    if (e->gauges)
+      e->gauges->ForEach([&](auto& values, const Gauge& g) { simple(values, g.Value()); });
     if (e->histograms) {
       e->histograms->ForEach([&](const std::vector<std::string>& values, const Histogram& h) {
         auto counts = h.CumulativeCounts();

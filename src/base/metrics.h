@@ -104,7 +104,9 @@ class FuncHandle {
  public:
   FuncHandle() = default;
   FuncHandle(Registry* r, uint64_t id) : registry_(r), id_(id) {}
-  FuncHandle(FuncHandle&& o) noexcept : registry_(o.registry_), id_(o.id_) { o.registry_ = nullptr; }
+  FuncHandle(FuncHandle&& o) noexcept : registry_(o.registry_), id_(o.id_) {
+    o.registry_ = nullptr;
+  }
   FuncHandle& operator=(FuncHandle&& o) noexcept;
   ~FuncHandle();
 

@@ -9,8 +9,8 @@ namespace {
 
 TEST(MetricsTest, ExposesCountersWithLabelsInTextFormat) {
   Registry r;
-  auto& rejected = r.CounterFamily("vigil_tsdb_samples_rejected_total", "Samples rejected.",
-                                   {"reason"});
+  auto& rejected =
+      r.CounterFamily("vigil_tsdb_samples_rejected_total", "Samples rejected.", {"reason"});
   rejected.With({"out_of_order"})->Inc(3);
   rejected.With({"too_old"})->Inc();
   std::string text = r.Expose();

@@ -19,7 +19,7 @@ class [[nodiscard]] Result {
  public:
   // Implicit from a value and from an error Status, so `return value;` and
   // `return Status::Corruption(...)` both work.
-  Result(T value) : value_(std::move(value)) {}  // NOLINT(runtime/explicit)
+  Result(T value) : value_(std::move(value)) {}         // NOLINT(runtime/explicit)
   Result(Status status) : status_(std::move(status)) {  // NOLINT(runtime/explicit)
     assert(!status_.ok() && "Result built from an OK Status has no value");
     if (status_.ok()) status_ = Status::Internal("Result built from OK status");

@@ -87,8 +87,8 @@ class Status {
 }  // namespace vigil
 
 // Evaluates expr (a Status) and returns it from the current function if not OK.
-#define VIGIL_RETURN_IF_ERROR(expr)          \
-  do {                                       \
-    ::vigil::Status _vigil_status = (expr);  \
+#define VIGIL_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::vigil::Status _vigil_status = (expr);        \
     if (!_vigil_status.ok()) return _vigil_status; \
   } while (0)

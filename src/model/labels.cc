@@ -137,16 +137,26 @@ bool EqualLabels(LabelsView a, const Labels& b) {
 
 const char* LabelErrorReason(LabelError e) {
   switch (e) {
-    case LabelError::kNone: return "none";
-    case LabelError::kEmpty: return "empty_labels";
-    case LabelError::kMissingName: return "missing_metric_name";
-    case LabelError::kEmptyLabelName: return "empty_label_name";
-    case LabelError::kInvalidUTF8: return "invalid_utf8";
-    case LabelError::kUnsorted: return "unsorted_labels";
-    case LabelError::kDuplicateName: return "duplicate_label_name";
-    case LabelError::kTooManyLabels: return "too_many_labels";
-    case LabelError::kNameTooLong: return "label_name_too_long";
-    case LabelError::kValueTooLong: return "label_value_too_long";
+    case LabelError::kNone:
+      return "none";
+    case LabelError::kEmpty:
+      return "empty_labels";
+    case LabelError::kMissingName:
+      return "missing_metric_name";
+    case LabelError::kEmptyLabelName:
+      return "empty_label_name";
+    case LabelError::kInvalidUTF8:
+      return "invalid_utf8";
+    case LabelError::kUnsorted:
+      return "unsorted_labels";
+    case LabelError::kDuplicateName:
+      return "duplicate_label_name";
+    case LabelError::kTooManyLabels:
+      return "too_many_labels";
+    case LabelError::kNameTooLong:
+      return "label_name_too_long";
+    case LabelError::kValueTooLong:
+      return "label_value_too_long";
   }
   return "unknown";
 }

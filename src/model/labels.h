@@ -100,8 +100,8 @@ struct LabelLimits {
 // of a rejection counter.
 enum class LabelError {
   kNone,
-  kEmpty,              // no labels at all
-  kMissingName,        // __name__ absent or empty
+  kEmpty,        // no labels at all
+  kMissingName,  // __name__ absent or empty
   kEmptyLabelName,
   kInvalidUTF8,
   kUnsorted,

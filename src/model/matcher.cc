@@ -12,17 +12,27 @@ namespace {
 
 bool IsRegexMeta(char c) {
   switch (c) {
-    case '\\': case '.': case '+': case '*': case '?': case '(': case ')': case '|':
-    case '[': case ']': case '{': case '}': case '^': case '$':
+    case '\\':
+    case '.':
+    case '+':
+    case '*':
+    case '?':
+    case '(':
+    case ')':
+    case '|':
+    case '[':
+    case ']':
+    case '{':
+    case '}':
+    case '^':
+    case '$':
       return true;
     default:
       return false;
   }
 }
 
-bool IsLiteral(std::string_view s) {
-  return std::none_of(s.begin(), s.end(), IsRegexMeta);
-}
+bool IsLiteral(std::string_view s) { return std::none_of(s.begin(), s.end(), IsRegexMeta); }
 
 // "a|b|c" where every alternative is a literal; empty alternatives allowed.
 bool SplitLiteralAlternation(std::string_view s, std::vector<std::string>* out) {
@@ -139,7 +149,8 @@ Result<Matcher> Matcher::Make(MatchType type, std::string name, std::string valu
     m.set_ = {v};
   } else if (SplitLiteralAlternation(v, &m.set_)) {
     m.fast_ = Fast::kSet;
-  } else if (v.size() > 2 && v.ends_with(".*") && IsLiteral(std::string_view(v).substr(0, v.size() - 2))) {
+  } else if (v.size() > 2 && v.ends_with(".*") &&
+             IsLiteral(std::string_view(v).substr(0, v.size() - 2))) {
     m.fast_ = Fast::kPrefixAny;
     m.prefix_ = v.substr(0, v.size() - 2);
   } else {
@@ -153,12 +164,18 @@ Result<Matcher> Matcher::Make(MatchType type, std::string name, std::string valu
 
 bool Matcher::RegexMatches(std::string_view v) const {
   switch (fast_) {
-    case Fast::kAny: return true;
-    case Fast::kNonEmpty: return !v.empty();
-    case Fast::kLiteral: return v == value_;
-    case Fast::kSet: return std::binary_search(set_.begin(), set_.end(), v);
-    case Fast::kPrefixAny: return v.starts_with(prefix_);
-    case Fast::kNone: break;
+    case Fast::kAny:
+      return true;
+    case Fast::kNonEmpty:
+      return !v.empty();
+    case Fast::kLiteral:
+      return v == value_;
+    case Fast::kSet:
+      return std::binary_search(set_.begin(), set_.end(), v);
+    case Fast::kPrefixAny:
+      return v.starts_with(prefix_);
+    case Fast::kNone:
+      break;
   }
   if (!prefix_.empty() && !v.starts_with(prefix_)) return false;
   return RE2::FullMatch(re2::StringPiece(v.data(), v.size()), *re_);
@@ -166,10 +183,14 @@ bool Matcher::RegexMatches(std::string_view v) const {
 
 bool Matcher::Matches(std::string_view v) const {
   switch (type_) {
-    case MatchType::kEqual: return v == value_;
-    case MatchType::kNotEqual: return v != value_;
-    case MatchType::kRegexMatch: return RegexMatches(v);
-    case MatchType::kRegexNoMatch: return !RegexMatches(v);
+    case MatchType::kEqual:
+      return v == value_;
+    case MatchType::kNotEqual:
+      return v != value_;
+    case MatchType::kRegexMatch:
+      return RegexMatches(v);
+    case MatchType::kRegexNoMatch:
+      return !RegexMatches(v);
   }
   return false;
 }

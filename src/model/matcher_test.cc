@@ -26,9 +26,22 @@ TEST(MatcherTest, DotMatchesNewline) { EXPECT_TRUE(Re("a.b").Matches("a\nb")); }
 
 TEST(MatcherTest, FastPathsAgreeWithRegexEngine) {
   const char* values[] = {"", "a", "b", "ab", "abc", "prod-1", "prod-", "xprod-1", "10.1.2.3"};
-  const char* patterns[] = {".*", ".+", "a", "a|b|", "prod-.*", "ab?", "ab+c", "10\\.1[0-9]*\\..*",
-                            "(a|ab)c", "prod-.+", "ab.*|c", "x|prod-.*", "10\\.1\\.2\\.3?",
-                            "a\\d", "pro[d]-1", "prod(-1)?"};
+  const char* patterns[] = {".*",
+                            ".+",
+                            "a",
+                            "a|b|",
+                            "prod-.*",
+                            "ab?",
+                            "ab+c",
+                            "10\\.1[0-9]*\\..*",
+                            "(a|ab)c",
+                            "prod-.+",
+                            "ab.*|c",
+                            "x|prod-.*",
+                            "10\\.1\\.2\\.3?",
+                            "a\\d",
+                            "pro[d]-1",
+                            "prod(-1)?"};
   for (const char* p : patterns) {
     Matcher m = Re(p);
     re2::RE2::Options o;

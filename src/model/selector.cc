@@ -192,7 +192,8 @@ class Parser {
 }  // namespace
 
 Result<std::string> UnquoteString(std::string_view lit) {
-  if (lit.size() < 2 || lit.front() != lit.back()) return Status::InvalidArgument("invalid string literal");
+  if (lit.size() < 2 || lit.front() != lit.back())
+    return Status::InvalidArgument("invalid string literal");
   char q = lit.front();
   std::string_view body = lit.substr(1, lit.size() - 2);
   if (q == '`') return std::string(body);
@@ -208,14 +209,30 @@ Result<std::string> UnquoteString(std::string_view lit) {
     if (++i >= body.size()) return Status::InvalidArgument("invalid escape at end of string");
     char e = body[i];
     switch (e) {
-      case 'a': out.push_back('\a'); break;
-      case 'b': out.push_back('\b'); break;
-      case 'f': out.push_back('\f'); break;
-      case 'n': out.push_back('\n'); break;
-      case 'r': out.push_back('\r'); break;
-      case 't': out.push_back('\t'); break;
-      case 'v': out.push_back('\v'); break;
-      case '\\': out.push_back('\\'); break;
+      case 'a':
+        out.push_back('\a');
+        break;
+      case 'b':
+        out.push_back('\b');
+        break;
+      case 'f':
+        out.push_back('\f');
+        break;
+      case 'n':
+        out.push_back('\n');
+        break;
+      case 'r':
+        out.push_back('\r');
+        break;
+      case 't':
+        out.push_back('\t');
+        break;
+      case 'v':
+        out.push_back('\v');
+        break;
+      case '\\':
+        out.push_back('\\');
+        break;
       case '"':
       case '\'':
         if (e != q) return Status::InvalidArgument(fmt::format("unknown escape sequence \\{}", e));

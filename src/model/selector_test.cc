@@ -34,7 +34,9 @@ TEST(SelectorTest, Utf8NamesInQuotes) {
 }
 
 TEST(SelectorTest, Escapes) {
-  EXPECT_EQ(Parse(R"(x{a="q\"\\\u00e9\x41\101"})"), "__name__=\"x\",a=\"q\\\"\\\\\xc3\xa9" "AA\"");
+  EXPECT_EQ(Parse(R"(x{a="q\"\\\u00e9\x41\101"})"),
+            "__name__=\"x\",a=\"q\\\"\\\\\xc3\xa9"
+            "AA\"");
   EXPECT_NE(Parse(R"(x{a="\q"})").find("unknown escape"), std::string::npos);
 }
 
@@ -42,8 +44,10 @@ TEST(SelectorTest, ErrorsCarryPositions) {
   EXPECT_EQ(Parse(R"(up{job="a")"), "ERR 1:11: parse error: unexpected end of input inside braces");
   EXPECT_EQ(Parse(R"({job=""})"),
             "ERR 1:1: parse error: vector selector must contain at least one non-empty matcher");
-  EXPECT_EQ(Parse(R"(up{__name__="x"})"), "ERR 1:4: parse error: metric name must not be set twice");
-  EXPECT_NE(Parse(R"(up{a=~"("})").find("1:7: parse error: error parsing regexp"), std::string::npos);
+  EXPECT_EQ(Parse(R"(up{__name__="x"})"),
+            "ERR 1:4: parse error: metric name must not be set twice");
+  EXPECT_NE(Parse(R"(up{a=~"("})").find("1:7: parse error: error parsing regexp"),
+            std::string::npos);
   EXPECT_NE(Parse("up{a=b}").find("1:6"), std::string::npos);
   EXPECT_NE(Parse("up)").find("unexpected character after selector"), std::string::npos);
   EXPECT_NE(Parse("").find("unexpected end of input"), std::string::npos);

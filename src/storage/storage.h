@@ -62,7 +62,14 @@ struct AppendResult {
 // Metric metadata as remote_write and scrapes carry it, per metric family.
 struct MetricMetadata {
   enum class Type : uint8_t {
-    kUnknown = 0, kCounter, kGauge, kHistogram, kGaugeHistogram, kSummary, kInfo, kStateset
+    kUnknown = 0,
+    kCounter,
+    kGauge,
+    kHistogram,
+    kGaugeHistogram,
+    kSummary,
+    kInfo,
+    kStateset
   };
   Type type = Type::kUnknown;
   std::string help;
@@ -141,10 +148,10 @@ struct SelectHints {
   int64_t start = 0;  // the time range the caller needs, in ms
   int64_t end = 0;
   int64_t step = 0;
-  int64_t range = 0;  // the range of a range vector selector, ms
-  std::string func;   // the function around the selector, e.g. "rate"
+  int64_t range = 0;         // the range of a range vector selector, ms
+  std::string func;          // the function around the selector, e.g. "rate"
   bool series_only = false;  // only labels are needed, no samples
-  size_t limit = 0;  // at most this many series (0: no limit)
+  size_t limit = 0;          // at most this many series (0: no limit)
 };
 
 // A read view of the samples in [mint, maxt] (both inclusive).
@@ -158,8 +165,9 @@ class Querier {
                                             const std::vector<model::Matcher>& matchers) = 0;
   // Values of a label over the series matching matchers (all series if none),
   // sorted; at most limit values (0: no limit).
-  virtual Result<std::vector<std::string>> LabelValues(
-      std::string_view name, const std::vector<model::Matcher>& matchers, size_t limit) = 0;
+  virtual Result<std::vector<std::string>> LabelValues(std::string_view name,
+                                                       const std::vector<model::Matcher>& matchers,
+                                                       size_t limit) = 0;
   // Label names present in the series matching matchers, sorted.
   virtual Result<std::vector<std::string>> LabelNames(const std::vector<model::Matcher>& matchers,
                                                       size_t limit) = 0;

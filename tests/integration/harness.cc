@@ -225,9 +225,10 @@ HttpResult HttpPostClaimingLength(const std::string& url, uint64_t content_lengt
     r.error = "connect failed";
     return r;
   }
-  std::string req = "POST " + m[3].str() + " HTTP/1.1\r\nHost: x\r\nContent-Encoding: snappy\r\n" +
-                    "Content-Type: application/x-protobuf\r\nContent-Length: " +
-                    std::to_string(content_length) + "\r\n\r\n";
+  std::string req =
+      "POST " + m[3].str() + " HTTP/1.1\r\nHost: x\r\nContent-Encoding: snappy\r\n" +
+      "Content-Type: application/x-protobuf\r\nContent-Length: " + std::to_string(content_length) +
+      "\r\n\r\n";
   (void)!write(fd, req.data(), req.size());
   std::string resp;
   char buf[4096];

@@ -24,8 +24,8 @@ TestSeries Series(const std::string& name, int id, int n, int64_t t0, int64_t st
 }
 
 // Bit-exact comparison, so NaN payloads and staleness markers count.
-void ExpectSameSamples(const std::vector<model::Sample>& want, const std::vector<model::Sample>& got,
-                       const std::string& what) {
+void ExpectSameSamples(const std::vector<model::Sample>& want,
+                       const std::vector<model::Sample>& got, const std::string& what) {
   ASSERT_EQ(want.size(), got.size()) << what;
   for (size_t i = 0; i < want.size(); ++i) {
     ASSERT_EQ(want[i].t, got[i].t) << what << " #" << i;
@@ -217,9 +217,8 @@ TEST(IngestTest, SeriesLabelsAndLabelValuesApis) {
   ASSERT_EQ(RemoteWrite(*v, batch).status, 204);
   HttpResult r = HttpGet(v->Url("/api/v1/series?match[]=api_a"));
   EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(r.body,
-            R"({"status":"success","data":[{"__name__":"api_a","id":"1","job":"itest"},)"
-            R"({"__name__":"api_a","id":"2","job":"itest"}]})");
+  EXPECT_EQ(r.body, R"({"status":"success","data":[{"__name__":"api_a","id":"1","job":"itest"},)"
+                    R"({"__name__":"api_a","id":"2","job":"itest"}]})");
   r = HttpPost(v->Url("/api/v1/series"), "match%5B%5D=%7Bid%3D%223%22%7D",
                {"Content-Type: application/x-www-form-urlencoded"});
   EXPECT_EQ(r.body, R"({"status":"success","data":[{"__name__":"api_b","id":"3","job":"itest"}]})");
@@ -228,7 +227,8 @@ TEST(IngestTest, SeriesLabelsAndLabelValuesApis) {
   r = HttpGet(v->Url("/api/v1/label/__name__/values"));
   EXPECT_EQ(r.body, R"({"status":"success","data":["api_a","api_b"]})");
   r = HttpGet(v->Url("/api/v1/label/id/values?match[]=api_a&limit=1"));
-  EXPECT_EQ(r.body, R"({"status":"success","data":["1"],"warnings":["results truncated due to limit"]})");
+  EXPECT_EQ(r.body,
+            R"({"status":"success","data":["1"],"warnings":["results truncated due to limit"]})");
   r = HttpGet(v->Url("/api/v1/series?match[]=api_a{"));
   EXPECT_EQ(r.status, 400);
   EXPECT_NE(r.body.find(R"("errorType":"bad_data")"), std::string::npos) << r.body;

@@ -48,9 +48,10 @@ TEST(PrometheusInteropTest, RemoteReadAnswersPromQLOverVigilsData) {
                      << "    read_recent: true\n";
   int port = FreePort();
   std::string base = "http://127.0.0.1:" + std::to_string(port);
-  auto p = Process::Spawn({prom, "--config.file=" + cfg, "--storage.tsdb.path=" + dir.path() + "/prom",
-                           "--web.listen-address=127.0.0.1:" + std::to_string(port)},
-                          dir.path() + "/prometheus.log");
+  auto p =
+      Process::Spawn({prom, "--config.file=" + cfg, "--storage.tsdb.path=" + dir.path() + "/prom",
+                      "--web.listen-address=127.0.0.1:" + std::to_string(port)},
+                     dir.path() + "/prometheus.log");
   ASSERT_TRUE(WaitForHttp200(base + "/-/ready", 60000)) << p->Log();
 
   std::string at = std::to_string(t_end / 1000);

@@ -24,11 +24,11 @@ namespace vigil::remote::testing {
 class FakeStorage : public storage::Appendable, public storage::Queryable {
  public:
   // Knobs, set before use.
-  size_t max_series = 0;     // > 0: creating more series is kSeriesLimit
+  size_t max_series = 0;            // > 0: creating more series is kSeriesLimit
   model::LabelLimits label_limits;  // checked when a series is created, as the TSDB does
-  Status commit_error;       // returned by every Commit when not OK
-  Status querier_error;      // returned by every NewQuerier when not OK
-  bool no_appender = false;  // NewAppender returns null
+  Status commit_error;              // returned by every Commit when not OK
+  Status querier_error;             // returned by every NewQuerier when not OK
+  bool no_appender = false;         // NewAppender returns null
 
   // Adds committed samples directly (for read tests).
   void Add(const model::Labels& labels, std::vector<model::Sample> samples) {
@@ -111,8 +111,8 @@ class FakeStorage : public storage::Appendable, public storage::Queryable {
             bool limit = v.error == model::LabelError::kTooManyLabels ||
                          v.error == model::LabelError::kNameTooLong ||
                          v.error == model::LabelError::kValueTooLong;
-            r.reject = limit ? storage::RejectReason::kLabelLimit
-                             : storage::RejectReason::kInvalidLabels;
+            r.reject =
+                limit ? storage::RejectReason::kLabelLimit : storage::RejectReason::kInvalidLabels;
             r.detail = v.message;
             return r;
           }

@@ -11,10 +11,10 @@
 #include "api/remote/proto/remote.pb.h"
 #include "api/remote/proto_writer.h"
 #include "api/remote/snappy_block.h"
-#include "storage/tsdb/chunkenc/xor.h"
 #include "base/logging.h"
 #include "model/matcher.h"
 #include "model/sample.h"
+#include "storage/tsdb/chunkenc/xor.h"
 
 namespace vigil::remote {
 

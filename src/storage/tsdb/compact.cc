@@ -11,11 +11,16 @@ namespace vigil::tsdb {
 
 namespace {
 
-// True when the chunks can be written as they are.
-bool IsClean(const SeriesChunks& s, int64_t mint, int64_t maxt) {
+// True when the chunks can be written as they are: compact, in range, in
+// order, nothing deleted, and either one chunk or chunks of the target size.
+bool IsClean(const SeriesChunks& s, int64_t mint, int64_t maxt, int samples_per_chunk) {
   for (size_t i = 0; i < s.chunks.size(); ++i) {
     const ChunkView& c = s.chunks[i];
     if (c.encoding != chunkenc::Encoding::kCompact) return false;
+    if (s.chunks.size() > 1 && chunkenc::NumSamples(c.encoding, c.data) < samples_per_chunk &&
+        i + 1 < s.chunks.size()) {
+      return false;  // short chunks are merged (only the last one may be short)
+    }
     if (c.mint < mint || c.maxt >= maxt) return false;
     if (c.deleted != nullptr) {
       for (const auto& iv : *c.deleted) {
@@ -54,25 +59,22 @@ Status Normalize(const SeriesChunks& s, int64_t mint, int64_t maxt, int samples_
       }
     }
   }
-  // Keep the original chunk boundaries where they were sensible; otherwise
-  // cut every samples_per_chunk samples.
   for (size_t start = 0; start < merged.size(); start += samples_per_chunk) {
     size_t n = std::min(merged.size() - start, static_cast<size_t>(samples_per_chunk));
     std::span<const model::Sample> part(merged.data() + start, n);
     VIGIL_ASSIGN_OR_RETURN(std::string bytes, chunkenc::EncodeCompact(part));
     storage->push_back(std::move(bytes));
     *num_samples += n;
-    out->push_back(block::ChunkData{part.front().t, part.back().t,
-                                    static_cast<uint8_t>(chunkenc::Encoding::kCompact), {}});
+    out->push_back(block::ChunkData{
+        part.front().t, part.back().t, static_cast<uint8_t>(chunkenc::Encoding::kCompact), {}});
   }
   return Status::OK();
 }
 
 }  // namespace
 
-Result<block::BlockMeta> WriteBlock(const std::string& parent_dir,
-                                    std::vector<SeriesChunks> series, int64_t mint,
-                                    int64_t maxt, const WriteBlockOptions& options) {
+Result<block::BlockMeta> WriteBlock(const std::string& parent_dir, std::vector<SeriesChunks> series,
+                                    int64_t mint, int64_t maxt, const WriteBlockOptions& options) {
   VIGIL_ASSIGN_OR_RETURN(auto writer, block::BlockWriter::Create(parent_dir));
   uint64_t num_samples = 0;
   uint64_t num_series = 0;
@@ -81,12 +83,14 @@ Result<block::BlockMeta> WriteBlock(const std::string& parent_dir,
   for (const SeriesChunks& s : series) {
     chunks.clear();
     storage.clear();
-    if (IsClean(s, mint, maxt)) {
+    if (IsClean(s, mint, maxt, options.samples_per_chunk)) {
       for (const ChunkView& c : s.chunks) {
         int n = chunkenc::NumSamples(c.encoding, c.data);
-        if (n < 0) return Status::Corruption("chunk with a malformed header in " + s.labels.ToString());
+        if (n < 0)
+          return Status::Corruption("chunk with a malformed header in " + s.labels.ToString());
         num_samples += static_cast<uint64_t>(n);
-        chunks.push_back(block::ChunkData{c.mint, c.maxt, static_cast<uint8_t>(c.encoding), c.data});
+        chunks.push_back(
+            block::ChunkData{c.mint, c.maxt, static_cast<uint8_t>(c.encoding), c.data});
       }
     } else {
       VIGIL_RETURN_IF_ERROR(
@@ -130,13 +134,12 @@ Result<std::vector<SeriesChunks>> ReadAllSeries(const std::shared_ptr<block::Blo
   return out;
 }
 
-Result<block::BlockMeta> CompactBlocks(const std::string& parent_dir,
-                                       const std::vector<std::shared_ptr<block::BlockReader>>& blocks,
-                                       int samples_per_chunk) {
+Result<block::BlockMeta> CompactBlocks(
+    const std::string& parent_dir, const std::vector<std::shared_ptr<block::BlockReader>>& blocks,
+    const WriteBlockOptions& options) {
   if (blocks.empty()) return Status::InvalidArgument("no blocks to compact");
   std::vector<std::vector<SeriesChunks>> sources;
-  WriteBlockOptions opts;
-  opts.samples_per_chunk = samples_per_chunk;
+  WriteBlockOptions opts = options;
   int64_t mint = INT64_MAX, maxt = INT64_MIN;
   std::set<std::string> sources_ulids;
   int level = 0;

@@ -8,7 +8,6 @@
 
 #include "base/logging.h"
 #include "storage/tsdb/block/ulid.h"
-#include "storage/tsdb/compact.h"
 #include "storage/tsdb/head_appender.h"
 #include "storage/tsdb/querier.h"
 #include "storage/tsdb/wal/checkpoint.h"
@@ -63,8 +62,8 @@ DB::DB(std::string dir, DbOptions options) : dir_(std::move(dir)), opts_(std::mo
                                           "Samples restored from the WAL at start-up.");
   replay_seconds_ = registry_->NewGauge("vigil_tsdb_wal_replay_duration_seconds",
                                         "Time the last WAL replay took.");
-  checkpoint_failed_ = registry_->NewCounter("vigil_tsdb_checkpoints_failed_total",
-                                             "WAL checkpoints that failed.");
+  checkpoint_failed_ =
+      registry_->NewCounter("vigil_tsdb_checkpoints_failed_total", "WAL checkpoints that failed.");
 }
 
 Result<std::unique_ptr<DB>> DB::Open(const std::string& dir, DbOptions options) {
@@ -92,12 +91,12 @@ Result<std::unique_ptr<DB>> DB::Open(const std::string& dir, DbOptions options) 
   db->funcs_.push_back(db->registry_->NewFunc(
       metrics::Type::kGauge, "vigil_tsdb_storage_blocks_bytes", "Bytes of all blocks on disk.", {},
       [raw] { return static_cast<double>(raw->Stats().blocks_bytes); }));
-  db->funcs_.push_back(db->registry_->NewFunc(
-      metrics::Type::kGauge, "vigil_tsdb_lowest_timestamp_seconds",
-      "The oldest sample time stored.", {}, [raw] {
-        int64_t t = raw->MinTime();
-        return t == kMaxTime ? 0.0 : t / 1000.0;
-      }));
+  db->funcs_.push_back(db->registry_->NewFunc(metrics::Type::kGauge,
+                                              "vigil_tsdb_lowest_timestamp_seconds",
+                                              "The oldest sample time stored.", {}, [raw] {
+                                                int64_t t = raw->MinTime();
+                                                return t == kMaxTime ? 0.0 : t / 1000.0;
+                                              }));
 
   if (db->opts_.compaction_interval_ms > 0) {
     db->bg_ = std::thread([raw] { raw->BackgroundLoop(); });
@@ -180,9 +179,8 @@ Status DB::OpenBlocks() {
     }
     keep.push_back(std::move(b));
   }
-  std::sort(keep.begin(), keep.end(), [](const auto& a, const auto& b) {
-    return a->meta().min_time < b->meta().min_time;
-  });
+  std::sort(keep.begin(), keep.end(),
+            [](const auto& a, const auto& b) { return a->meta().min_time < b->meta().min_time; });
   int64_t newest = kMinTime;
   for (const auto& b : keep) newest = std::max(newest, b->meta().max_time - 1);
   if (newest != kMinTime) head_->SetMaxTimeFloor(newest);
@@ -404,7 +402,7 @@ Status DB::CleanTombstones() {
   for (const auto& b : BlocksSnapshot()) {
     if (b->tombstones()->empty()) continue;
     auto start = std::chrono::steady_clock::now();
-    auto meta = CompactBlocks(dir_, {b}, opts_.head.samples_per_chunk);
+    auto meta = CompactBlocks(dir_, {b}, BlockWriteOptions());
     std::vector<std::shared_ptr<block::BlockReader>> added;
     if (meta.ok()) {
       VIGIL_ASSIGN_OR_RETURN(auto nb, block::BlockReader::Open(fs::Join(dir_, meta->ulid)));
@@ -429,9 +427,8 @@ void DB::AddBlocks(std::vector<std::shared_ptr<block::BlockReader>> added,
   std::set<std::string> removed(removed_ulids.begin(), removed_ulids.end());
   std::erase_if(blocks_, [&](const auto& b) { return removed.count(b->meta().ulid) > 0; });
   for (auto& b : added) blocks_.push_back(std::move(b));
-  std::sort(blocks_.begin(), blocks_.end(), [](const auto& a, const auto& b) {
-    return a->meta().min_time < b->meta().min_time;
-  });
+  std::sort(blocks_.begin(), blocks_.end(),
+            [](const auto& a, const auto& b) { return a->meta().min_time < b->meta().min_time; });
 }
 
 void DB::DeleteBlockDirs(const std::vector<std::string>& ulids) {
@@ -441,6 +438,12 @@ void DB::DeleteBlockDirs(const std::vector<std::string>& ulids) {
     Status s = fs::RemoveAll(fs::Join(dir_, u));
     if (!s.ok()) log::Get("tsdb")->error("deleting block {}: {}", u, s.ToString());
   }
+}
+
+WriteBlockOptions DB::BlockWriteOptions() const {
+  WriteBlockOptions wo;
+  wo.samples_per_chunk = opts_.block_samples_per_chunk;
+  return wo;
 }
 
 int64_t DB::MaxBlockRange() const {
@@ -533,9 +536,8 @@ Status DB::CompactHeadLocked(int64_t boundary) {
   for (auto& [b, series] : buckets) {
     std::sort(series.begin(), series.end(),
               [](const SeriesChunks& x, const SeriesChunks& y) { return x.labels < y.labels; });
-    WriteBlockOptions wo;
-    wo.samples_per_chunk = opts_.head.samples_per_chunk;
-    auto meta = WriteBlock(dir_, std::move(series), b * range, (b + 1) * range, wo);
+    auto meta =
+        WriteBlock(dir_, std::move(series), b * range, (b + 1) * range, BlockWriteOptions());
     if (meta.status().IsNotFound()) continue;  // everything in this range was deleted
     if (!meta.ok()) {
       compactions_failed_->Inc();
@@ -635,7 +637,7 @@ Status DB::CompactBlocksLocked() {
     auto start = std::chrono::steady_clock::now();
     std::vector<std::string> parents;
     for (const auto& b : plan) parents.push_back(b->meta().ulid);
-    auto meta = CompactBlocks(dir_, plan, opts_.head.samples_per_chunk);
+    auto meta = CompactBlocks(dir_, plan, BlockWriteOptions());
     std::vector<std::shared_ptr<block::BlockReader>> added;
     if (meta.ok()) {
       VIGIL_ASSIGN_OR_RETURN(auto nb, block::BlockReader::Open(fs::Join(dir_, meta->ulid)));

@@ -34,6 +34,7 @@
 #include "base/time.h"
 #include "storage/storage.h"
 #include "storage/tsdb/block/block_reader.h"
+#include "storage/tsdb/compact.h"
 #include "storage/tsdb/head.h"
 
 namespace vigil::tsdb {
@@ -54,6 +55,8 @@ struct DbOptions {
   // The longest range compaction builds; 0: min(retention / 10, 31d).
   int64_t max_block_range_ms = 0;
   HeadOptions head;  // head.chunk_range_ms is set to block_range_ms
+  // Samples per chunk in blocks (head chunks are re-chunked when written).
+  int block_samples_per_chunk = 480;
   // WAL: snappy compression, and how often a background thread fsyncs
   // (0: only at segment ends and on Close; data is safe against kill -9 as
   // soon as a write is acknowledged either way, fsync guards power loss).
@@ -126,6 +129,7 @@ class DB final : public storage::Storage {
   void DeleteBlockDirs(const std::vector<std::string>& ulids);
   void RecordMetadata(const std::vector<std::pair<std::string, storage::MetricMetadata>>& md);
   int64_t MaxBlockRange() const;
+  WriteBlockOptions BlockWriteOptions() const;
 
   const std::string dir_;
   DbOptions opts_;
@@ -136,7 +140,8 @@ class DB final : public storage::Storage {
   std::unique_ptr<wal::Wal> wal_;
 
   std::mutex blocks_mu_;
-  std::vector<std::shared_ptr<block::BlockReader>> blocks_;  // guarded by blocks_mu_, sorted by min time
+  std::vector<std::shared_ptr<block::BlockReader>>
+      blocks_;  // guarded by blocks_mu_, sorted by min time
 
   std::mutex compact_mu_;  // one compaction / retention / deletion at a time
 

@@ -70,12 +70,13 @@ Head::Head(const HeadOptions& opts, metrics::Registry* registry)
                                            "Samples appended to the head.");
   ooo_appended_ = registry->NewCounter("vigil_tsdb_head_out_of_order_samples_appended_total",
                                        "Samples appended to the head's out-of-order buffers.");
-  series_created_ = registry->NewCounter("vigil_tsdb_head_series_created_total",
-                                         "Series created in the head.");
-  series_removed_ = registry->NewCounter("vigil_tsdb_head_series_removed_total",
-                                         "Series removed from the head after their data moved to blocks.");
-  chunks_created_ = registry->NewCounter("vigil_tsdb_head_chunks_created_total",
-                                         "Head chunks created.");
+  series_created_ =
+      registry->NewCounter("vigil_tsdb_head_series_created_total", "Series created in the head.");
+  series_removed_ =
+      registry->NewCounter("vigil_tsdb_head_series_removed_total",
+                           "Series removed from the head after their data moved to blocks.");
+  chunks_created_ =
+      registry->NewCounter("vigil_tsdb_head_chunks_created_total", "Head chunks created.");
   auto& rejected = registry->CounterFamily("vigil_tsdb_samples_rejected_total",
                                            "Samples refused by the TSDB, by reason.", {"reason"});
   for (int r = 0; r < 8; ++r) {
@@ -167,8 +168,8 @@ Head::GetOrCreateResult Head::GetOrCreate(model::LabelsView labels) {
   }
   if (opts_.max_series > 0 && NumSeries() >= opts_.max_series) {
     res.reject = RejectReason::kSeriesLimit;
-    res.detail = fmt::format("the head holds {} series, the limit (--storage.max-head-series)",
-                             NumSeries());
+    res.detail =
+        fmt::format("the head holds {} series, the limit (--storage.max-head-series)", NumSeries());
     return res;
   }
   bool created = false;
@@ -231,8 +232,8 @@ void Head::CloseOpenChunk(MemSeries* s) {
   auto c = std::make_shared<HeadChunk>();
   c->mint = s->open->MinTime();
   c->maxt = s->open->MaxTime();
-  auto compact = chunkenc::Recode(chunkenc::Encoding::kXor, s->open->Bytes(),
-                                  chunkenc::Encoding::kCompact);
+  auto compact =
+      chunkenc::Recode(chunkenc::Encoding::kXor, s->open->Bytes(), chunkenc::Encoding::kCompact);
   if (compact.ok() && compact->size() < s->open->Bytes().size()) {
     c->encoding = chunkenc::Encoding::kCompact;
     c->data = std::move(*compact);
@@ -264,9 +265,10 @@ RejectReason Head::AppendLocked(MemSeries* s, int64_t t, double v, bool check_bo
     ooo_appended_->Inc();
     return RejectReason::kNone;
   }
-  if (t == s->max_t) return RejectReason::kNone;  // an exact duplicate is ignored, as Prometheus does
-  if (s->open && (s->open->NumSamples() >= opts_.samples_per_chunk ||
-                  t >= NextBoundary(s->open->MinTime()))) {
+  if (t == s->max_t)
+    return RejectReason::kNone;  // an exact duplicate is ignored, as Prometheus does
+  if (s->open &&
+      (s->open->NumSamples() >= opts_.samples_per_chunk || t >= NextBoundary(s->open->MinTime()))) {
     CloseOpenChunk(s);
   }
   if (!s->open) {
@@ -322,7 +324,8 @@ Result<std::vector<SeriesChunks>> Head::Select(const std::vector<model::Matcher>
       // A chunk whose samples are all deleted is not read at all, so a series
       // whose data is all deleted disappears from results, as in Prometheus.
       for (const HeadChunkPtr& c : s->closed) {
-        if (c->maxt < mint || c->mint > maxt || block::CoversRange(s->deleted, c->mint, c->maxt)) continue;
+        if (c->maxt < mint || c->mint > maxt || block::CoversRange(s->deleted, c->mint, c->maxt))
+          continue;
         sc.chunks.push_back(ChunkView{c->mint, c->maxt, c->encoding, c->data, nullptr});
         keep->shared.push_back(c);
       }
@@ -471,7 +474,8 @@ size_t Head::RemoveCopied(const std::vector<SeriesCopy>& copies) {
       if (!c.closed.empty()) {
         std::unordered_set<const HeadChunk*> copied;
         for (const auto& ch : c.closed) copied.insert(ch.get());
-        std::erase_if(s->closed, [&](const HeadChunkPtr& ch) { return copied.count(ch.get()) > 0; });
+        std::erase_if(s->closed,
+                      [&](const HeadChunkPtr& ch) { return copied.count(ch.get()) > 0; });
       }
       // An open chunk that got more samples since the copy stays; its
       // samples are written again later and deduplicated when blocks merge.

@@ -47,9 +47,9 @@
 #include "model/matcher.h"
 #include "model/sample.h"
 #include "storage/storage.h"
+#include "storage/tsdb/block/tombstones.h"
 #include "storage/tsdb/chunkenc/chunkenc.h"
 #include "storage/tsdb/chunkenc/xor.h"
-#include "storage/tsdb/block/tombstones.h"
 #include "storage/tsdb/mem_postings.h"
 #include "storage/tsdb/series_chunks.h"
 
@@ -109,7 +109,7 @@ class MemSeries {
   int64_t max_t = INT64_MIN;  // newest in-order sample
   uint64_t last_v_bits = 0;
   std::vector<model::Sample> ooo;  // out-of-order samples, sorted by t, unique t
-  block::Intervals deleted;       // tombstones of this series in the head
+  block::Intervals deleted;        // tombstones of this series in the head
 
   std::atomic<int32_t> pins{0};
   // Set once a Series record naming this series is in the WAL.

@@ -56,9 +56,13 @@ class HeadTest : public ::testing::Test {
 
 TEST_F(HeadTest, AppendedSamplesAreReadBackBitForBit) {
   auto ls = L({"__name__", "x", "job", "a"});
-  std::vector<double> values = {1.5, -0.0, std::numeric_limits<double>::infinity(),
-                                -std::numeric_limits<double>::infinity(), model::StaleNaN(),
-                                BitsDouble(0x7ff8000000000123ull), 1e-310};
+  std::vector<double> values = {1.5,
+                                -0.0,
+                                std::numeric_limits<double>::infinity(),
+                                -std::numeric_limits<double>::infinity(),
+                                model::StaleNaN(),
+                                BitsDouble(0x7ff8000000000123ull),
+                                1e-310};
   for (size_t i = 0; i < values.size(); ++i) {
     ASSERT_TRUE(Append(ls, 1000 * static_cast<int64_t>(i + 1), values[i]).ok());
   }
@@ -228,7 +232,8 @@ TEST_F(HeadTest, LabelNamesAndValues) {
   EXPECT_EQ(*head_->LabelValues("job", {}), (std::vector<std::string>{"x", "y"}));
   EXPECT_EQ(*head_->LabelValues("job", testing::NameIs("b")), (std::vector<std::string>{"y"}));
   EXPECT_EQ(*head_->LabelNames({}), (std::vector<std::string>{"__name__", "env", "job"}));
-  EXPECT_EQ(*head_->LabelNames(testing::NameIs("a")), (std::vector<std::string>{"__name__", "job"}));
+  EXPECT_EQ(*head_->LabelNames(testing::NameIs("a")),
+            (std::vector<std::string>{"__name__", "job"}));
 }
 
 }  // namespace

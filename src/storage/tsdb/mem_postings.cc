@@ -21,7 +21,8 @@ void MemPostings::Add(uint64_t ref, model::LabelsView labels) {
     auto it = index_.find(l.name);
     if (it == index_.end()) it = index_.emplace(std::string(l.name), Values{}).first;
     auto vit = it->second.find(l.value);
-    if (vit == it->second.end()) vit = it->second.emplace(std::string(l.value), PostingsVec{}).first;
+    if (vit == it->second.end())
+      vit = it->second.emplace(std::string(l.value), PostingsVec{}).first;
     InsertSorted(&vit->second, ref);
   }
   InsertSorted(&all_, ref);
@@ -68,7 +69,7 @@ PostingsVec MemPostings::All() const {
 }
 
 Result<block::PostingsList> MemPostings::PostingsMatching(std::string_view name,
-                                                        const block::ValueFilter& filter) const {
+                                                          const block::ValueFilter& filter) const {
   std::vector<PostingsVec> lists;
   {
     std::shared_lock lock(mu_);

@@ -272,9 +272,9 @@ std::unique_ptr<storage::SeriesSet> NewChunkSeriesSet(std::vector<SeriesChunks> 
   return std::make_unique<ChunkSeriesSet>(std::move(series), mint, maxt);
 }
 
-Result<std::vector<SeriesChunks>> SelectFromBlock(
-    const std::shared_ptr<block::BlockReader>& block, const std::vector<model::Matcher>& matchers,
-    int64_t mint, int64_t maxt, bool labels_only) {
+Result<std::vector<SeriesChunks>> SelectFromBlock(const std::shared_ptr<block::BlockReader>& block,
+                                                  const std::vector<model::Matcher>& matchers,
+                                                  int64_t mint, int64_t maxt, bool labels_only) {
   VIGIL_ASSIGN_OR_RETURN(block::PostingsList refs, block->Select(matchers));
   std::shared_ptr<const block::Tombstones> tombstones = block->tombstones();
   std::vector<SeriesChunks> out;

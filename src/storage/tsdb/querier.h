@@ -73,9 +73,9 @@ std::unique_ptr<storage::SeriesSet> NewChunkSeriesSet(std::vector<SeriesChunks> 
 
 // The series of one block matching matchers with chunks in [mint, maxt].
 // With labels_only, chunk bytes are not read (only their time ranges).
-Result<std::vector<SeriesChunks>> SelectFromBlock(
-    const std::shared_ptr<block::BlockReader>& block, const std::vector<model::Matcher>& matchers,
-    int64_t mint, int64_t maxt, bool labels_only);
+Result<std::vector<SeriesChunks>> SelectFromBlock(const std::shared_ptr<block::BlockReader>& block,
+                                                  const std::vector<model::Matcher>& matchers,
+                                                  int64_t mint, int64_t maxt, bool labels_only);
 
 class DbQuerier final : public storage::Querier {
  public:

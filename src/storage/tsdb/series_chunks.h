@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "model/labels.h"
-#include "storage/tsdb/chunkenc/chunkenc.h"
 #include "storage/tsdb/block/tombstones.h"
+#include "storage/tsdb/chunkenc/chunkenc.h"
 
 namespace vigil::tsdb {
 
@@ -29,7 +29,8 @@ struct ChunkView {
 
 struct SeriesChunks {
   model::Labels labels;
-  std::vector<ChunkView> chunks;  // sorted by mint; may overlap (out-of-order data, overlapping blocks)
+  std::vector<ChunkView>
+      chunks;  // sorted by mint; may overlap (out-of-order data, overlapping blocks)
   std::vector<std::shared_ptr<const void>> keepalive;
 };
 

@@ -5,7 +5,7 @@
 // size; a ChunkRef names a chunk by segment index (high 32 bits, 0 for
 // 000001) and byte offset in that file (low 32 bits). ChunkReader maps the
 // segments and hands out views of chunk bytes after checking bounds and the
-// checksum. The layout is in docs/format-block.md.
+// checksum. The layout is in docs/storage-format.md (blocks).
 //
 // Thread-safety: a ChunkWriter is used by one thread. A ChunkReader is
 // immutable after Open and may be read from any number of threads; the views

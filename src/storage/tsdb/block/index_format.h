@@ -1,5 +1,5 @@
 // Constants of the block index file layout shared by IndexWriter and
-// IndexReader. The layout itself is described in docs/format-block.md.
+// IndexReader. The layout itself is described in docs/storage-format.md (blocks).
 //
 // Thread-safety: constants only.
 #pragma once

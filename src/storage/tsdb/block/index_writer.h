@@ -1,5 +1,5 @@
 // IndexWriter: writes the `index` file of a block (symbols, series, postings,
-// label table; layout in docs/format-block.md).
+// label table; layout in docs/storage-format.md (blocks)).
 //
 // Series arrive in strictly increasing label order and get refs 0, 1, 2, ...
 // in that order, so postings lists are sorted by construction and iterating

@@ -6,7 +6,7 @@
 // zeros), bit-packed in blocks of 128 at the block's widest gap (frame of
 // reference); the tail of fewer than 128 gaps is packed the same way, or
 // written as uvarints when it has fewer than 8. Layout in
-// docs/format-block.md.
+// docs/storage-format.md (blocks).
 //
 // Thread-safety: pure functions.
 #pragma once

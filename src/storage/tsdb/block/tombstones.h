@@ -4,7 +4,7 @@
 //
 // Intervals are inclusive [mint, maxt] like Prometheus'. A series' intervals
 // are kept sorted and merged (overlapping or adjacent ones become one), so
-// the encoding is canonical. The file layout is in docs/format-block.md.
+// the encoding is canonical. The file layout is in docs/storage-format.md (blocks).
 //
 // Thread-safety: a value type; const methods may be called concurrently.
 #pragma once

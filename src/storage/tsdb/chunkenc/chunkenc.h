@@ -9,7 +9,7 @@
 //             decimal values are stored as bit-packed integer deltas.
 // Both keep every float bit for bit (NaN payloads, staleness markers, ±Inf,
 // -0.0, denormals) and any int64 timestamps. Byte layouts:
-// docs/format-chunks.md.
+// docs/storage-format.md (chunk encodings).
 //
 // Iterators never read outside the bytes they are given and never crash on
 // corrupt input: they stop and report a Corruption through status().

@@ -12,7 +12,7 @@
 //               reference, divided by their GCD) or varint deltas, with values that do
 //               not fit (NaN, staleness markers, ±Inf, -0.0, full precision)
 //               listed as exceptions by index; or Gorilla XOR floats.
-// Every float is kept bit for bit. Layout: docs/format-chunks.md.
+// Every float is kept bit for bit. Layout: docs/storage-format.md (chunk encodings).
 //
 // Owned by the chunkenc module. Thread-safety: a CompactEncoder or
 // CompactIterator belongs to one thread; the bytes an iterator reads must stay

@@ -3,7 +3,7 @@
 // The head appends samples to an XorChunk in place; the bytes (Bytes()) are
 // exactly what Prometheus' tsdb/chunkenc XOR chunk holds, so they can be sent
 // unchanged in remote_read STREAMED_XOR_CHUNKS responses or read by
-// Prometheus tooling. Layout: docs/format-chunks.md.
+// Prometheus tooling. Layout: docs/storage-format.md (chunk encodings).
 //
 // Owned by the chunkenc module. Thread-safety: an XorChunk has one writer;
 // Bytes() may be copied by another thread only while no Append runs (the

@@ -43,7 +43,7 @@ TEST(XorChunk, BytesMatchPrometheusLayoutForHandDerivedExample) {
 
 // Chunk bytes produced by Prometheus 2.42 itself: `promtool tsdb
 // create-blocks-from openmetrics` on the series listed below, the chunk read
-// out of the block's chunks/000001 (see docs/format-chunks.md).
+// out of the block's chunks/000001 (see docs/storage-format.md (chunk encodings)).
 struct PromVector {
   const char* name;
   std::vector<Sample> samples;

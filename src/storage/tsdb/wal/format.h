@@ -1,5 +1,5 @@
 // On-disk constants of the write-ahead log, shared by the writer (wal.cc) and
-// the reader (reader.cc). docs/format-wal.md is the specification; change the
+// the reader (reader.cc). docs/storage-format.md (write-ahead log) is the specification; change the
 // two together.
 //
 // A WAL directory holds numbered segment files. A segment is a sequence of

@@ -59,7 +59,7 @@ std::vector<std::string> MixedRecords(int n, int seed) {
   return out;
 }
 
-// A hand-made fragment, following docs/format-wal.md.
+// A hand-made fragment, following docs/storage-format.md (write-ahead log).
 std::string Fragment(FragmentKind kind, std::string_view payload, uint8_t flags = 0) {
   std::string f(kHeaderSize, '\0');
   f[4] = static_cast<char>(static_cast<uint8_t>(kind) | flags);

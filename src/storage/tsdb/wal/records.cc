@@ -11,7 +11,7 @@ namespace vigil::tsdb::wal {
 
 namespace {
 
-// Sample header byte (see docs/format-wal.md).
+// Sample header byte (see docs/storage-format.md (write-ahead log)).
 constexpr uint8_t kValueBytesMask = 0x0F;
 constexpr uint8_t kRefDeltaFlag = 0x10;   // a ref delta follows; else ref = previous + 1
 constexpr uint8_t kTimeDeltaFlag = 0x20;  // a time delta follows; else t = the record's base time

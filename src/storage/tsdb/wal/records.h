@@ -1,7 +1,7 @@
 // The records the TSDB head writes into its WAL, and their binary encoding.
 //
 // Each record is a byte string whose first byte is its RecordType, followed
-// by a uvarint count of entries and the entries (docs/format-wal.md has the
+// by a uvarint count of entries and the entries (docs/storage-format.md (write-ahead log) has the
 // byte layout). Samples are delta-encoded for the common remote_write batch
 // (distinct series, increasing refs, one timestamp): about 2-10 bytes per
 // sample before compression, depending on the value.

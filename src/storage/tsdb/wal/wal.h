@@ -1,7 +1,7 @@
 // The write-ahead log of the TSDB head: a directory of numbered segment files
 // holding records (byte strings, see records.h for what the TSDB puts in
 // them), framed in 32 KiB pages with a checksum per fragment (format.h,
-// docs/format-wal.md). Modelled on Prometheus' tsdb/wlog and leveldb's log.
+// docs/storage-format.md (write-ahead log)). Modelled on Prometheus' tsdb/wlog and leveldb's log.
 //
 // Writing: Log(records) frames a batch and hands it to the kernel in one
 // write(2). When Log returns OK the batch survives kill -9 of the process;
