@@ -16,6 +16,13 @@
 // claiming a huge decoded size is refused without allocating it.
 static std::atomic<size_t> g_largest_allocation{0};
 
+// This file replaces the global operator new and delete together (malloc /
+// free); g++ -O2 sees inlined new/free pairs and warns about a mismatch that
+// does not exist here.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
 void* operator new(size_t n) {
   size_t prev = g_largest_allocation.load(std::memory_order_relaxed);
   while (n > prev && !g_largest_allocation.compare_exchange_weak(prev, n)) {
