@@ -1,6 +1,7 @@
 # The two commands of the README:
 #   make run    install what is missing, build release, start vigil on 127.0.0.1:9900 with data in ./data
 #   make test   install what is missing, build, run every test through ctest
+#               (release, then the fuzz targets briefly, then ASan+UBSan, then TSan)
 # Everything else here is a convenience over CMake presets (CMakePresets.json).
 
 LISTEN   ?= 127.0.0.1:9900
@@ -19,14 +20,24 @@ build: setup
 run: build
 	build/release/vigil serve --listen $(LISTEN) --data-dir $(DATA_DIR) $(ARGS)
 
+# Tests built with ThreadSanitizer: the modules with concurrency of their own.
+TSAN_TARGETS = vigil_tsdb_test vigil_tsdb_wal_test vigil_http_test
+
 test: build
 	ctest --preset release
 	$(MAKE) --no-print-directory fuzz
+	$(MAKE) --no-print-directory asan
+	$(MAKE) --no-print-directory tsan
 
-debug asan tsan: setup
+debug asan: setup
 	cmake --preset $@ >/dev/null
 	cmake --build --preset $@
 	ctest --preset $@
+
+tsan: setup
+	cmake --preset tsan >/dev/null
+	cmake --build --preset tsan --target $(TSAN_TARGETS)
+	TSAN_OPTIONS=halt_on_error=1 ctest --preset tsan -L concurrency
 
 # libFuzzer targets (clang); ctest runs each one briefly over its seed corpus.
 fuzz: setup

@@ -1,4 +1,5 @@
-# vigil_test(NAME SOURCES... LIBS... [LABELS ...])
+# vigil_test(NAME SOURCES... LIBS... [LABELS label] [TIMEOUT s])
+# Labels: unit (default), concurrency (also run under TSan), integration.
 # A GoogleTest program registered with ctest. Tests are discovered at build
 # time so that each TEST() shows up as its own ctest entry.
 include(GoogleTest)
@@ -15,6 +16,8 @@ function(vigil_test name)
   if(NOT ARG_LABELS)
     set(ARG_LABELS unit)
   endif()
+  # One label per program: gtest_discover_tests flattens PROPERTIES, so a
+  # list of labels would not survive.
   gtest_discover_tests(${name}
     DISCOVERY_TIMEOUT 60
     PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}

@@ -14,7 +14,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -122,15 +121,14 @@ std::unique_ptr<Vigil> Vigil::Start(const std::string& data_dir,
   // Earlier runs may have logged to the same file: only what comes after counts.
   size_t log_start = ReadFileOrEmpty(log).size();
   v->proc_ = Process::Spawn(argv, log);
-  static const std::regex kReady(R"(ready on 127\.0\.0\.1:(\d+))");
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < deadline) {
     std::string text = v->proc_->Log();
     std::string tail = text.size() > log_start ? text.substr(log_start) : "";
-    std::smatch m;
-    if (std::regex_search(tail, m, kReady)) {
-      v->port_ = std::stoi(m[1]);
-      return v;
+    constexpr std::string_view kReady = "ready on 127.0.0.1:";
+    if (size_t at = tail.find(kReady); at != std::string::npos) {
+      v->port_ = std::atoi(tail.c_str() + at + kReady.size());
+      if (v->port_ > 0) return v;
     }
     if (!v->proc_->Running()) throw std::runtime_error("vigil exited during start:\n" + tail);
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -209,24 +207,30 @@ HttpResult HttpPost(const std::string& url, const std::string& body,
 HttpResult HttpPostClaimingLength(const std::string& url, uint64_t content_length) {
   // Raw socket: send headers announcing a huge body, never send it, read the answer.
   HttpResult r;
-  std::smatch m;
-  std::regex re(R"(http://([0-9.]+):(\d+)(/.*))");
-  if (!std::regex_match(url, m, re)) {
+  // url is "http://<ipv4>:<port><path>".
+  constexpr std::string_view kScheme = "http://";
+  size_t colon = url.find(':', kScheme.size());
+  size_t slash = url.find('/', kScheme.size());
+  if (!url.starts_with(kScheme) || colon == std::string::npos || slash == std::string::npos ||
+      slash < colon) {
     r.error = "bad url";
     return r;
   }
+  std::string host = url.substr(kScheme.size(), colon - kScheme.size());
+  int port = std::atoi(url.c_str() + colon + 1);
+  std::string path = url.substr(slash);
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(std::stoi(m[2])));
-  inet_pton(AF_INET, m[1].str().c_str(), &addr.sin_addr);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, host.c_str(), &addr.sin_addr);
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     close(fd);
     r.error = "connect failed";
     return r;
   }
   std::string req =
-      "POST " + m[3].str() + " HTTP/1.1\r\nHost: x\r\nContent-Encoding: snappy\r\n" +
+      "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Encoding: snappy\r\n" +
       "Content-Type: application/x-protobuf\r\nContent-Length: " + std::to_string(content_length) +
       "\r\n\r\n";
   (void)!write(fd, req.data(), req.size());
@@ -241,8 +245,8 @@ HttpResult HttpPostClaimingLength(const std::string& url, uint64_t content_lengt
     if (resp.find("\r\n\r\n") != std::string::npos) break;
   }
   close(fd);
-  std::smatch sm;
-  if (std::regex_search(resp, sm, std::regex(R"(HTTP/1\.\d (\d+))"))) r.status = std::stol(sm[1]);
+  // "HTTP/1.1 413 ..."
+  if (resp.starts_with("HTTP/1.") && resp.size() > 12) r.status = std::atol(resp.c_str() + 9);
   r.body = resp;
   return r;
 }

@@ -4,7 +4,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cmath>
+#include <thread>
 
 #include "storage/tsdb/test_util.h"
 #include "storage/tsdb/wal/checkpoint.h"
@@ -306,6 +308,74 @@ TEST(DbTest, LateSamplesAfterRestartOverlapBlocksAndAreMerged) {
   ASSERT_TRUE((*db2)->Compact().ok());
   EXPECT_EQ((*db2)->BlockMetas().size(), 1u);  // the overlapping blocks were merged
   EXPECT_EQ(CountSamples(db2->get()), 2u * 110);
+}
+
+}  // namespace
+}  // namespace vigil::tsdb
+
+namespace vigil::tsdb {
+namespace {
+
+TEST(DbConcurrencyTest, AppendsQueriesAndCompactionsTogetherLoseNothing) {
+  testing::TempDir dir;
+  auto db = DB::Open(dir.path(), TestOptions());
+  ASSERT_TRUE(db.ok());
+  constexpr int kWriters = 3, kSeries = 30, kSteps = 1200;  // 5 hours at 15 s
+  std::atomic<bool> done{false};
+  std::atomic<int> finished{0};
+  std::atomic<int> progress[kWriters] = {};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kWriters; ++w) {
+    threads.emplace_back([&, w] {
+      struct Signal {  // counted even when an ASSERT leaves the lambda early
+        std::atomic<int>& n;
+        ~Signal() { n++; }
+      } signal{finished};
+      for (int step = 0; step < kSteps; ++step) {
+        // Writers stay within a few steps of each other, as real senders do:
+        // a writer hours behind the others would be "too old", rightly.
+        for (;;) {
+          int slowest = kSteps;
+          for (auto& p : progress) slowest = std::min(slowest, p.load());
+          if (step - slowest <= 8) break;
+          std::this_thread::yield();
+        }
+        auto app = (*db)->NewAppender();
+        for (int s = 0; s < kSeries; ++s) {
+          auto ls = L({"__name__", "c", "s", std::to_string(s), "w", std::to_string(w)});
+          auto v = ls.View();
+          ASSERT_TRUE(app->Append(0, v, step * 15 * kSecond, step).ok());
+        }
+        ASSERT_TRUE(app->Commit().ok());
+        progress[w] = step + 1;
+      }
+      progress[w] = kSteps;
+    });
+  }
+  threads.emplace_back([&] {
+    while (finished.load() < kWriters) {
+      ASSERT_TRUE((*db)->Compact().ok());
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+  threads.emplace_back([&] {
+    while (!done.load()) {
+      auto got = Query(db->get(), NameIs("c"));
+      for (const auto& s : got) {
+        for (size_t i = 1; i < s.samples.size(); ++i) ASSERT_LT(s.samples[i - 1].t, s.samples[i].t);
+      }
+    }
+  });
+  for (int i = 0; i < kWriters + 1; ++i) threads[i].join();
+  done = true;
+  threads.back().join();
+  ASSERT_TRUE((*db)->Compact().ok());
+  EXPECT_FALSE((*db)->BlockMetas().empty());
+  EXPECT_EQ(CountSamples(db->get()), static_cast<size_t>(kWriters * kSeries * kSteps));
+  ASSERT_TRUE((*db)->Close().ok());
+  auto db2 = DB::Open(dir.path(), TestOptions());
+  ASSERT_TRUE(db2.ok());
+  EXPECT_EQ(CountSamples(db2->get()), static_cast<size_t>(kWriters * kSeries * kSteps));
 }
 
 }  // namespace
