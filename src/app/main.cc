@@ -95,7 +95,7 @@ void AddServeFlags(CLI::App* cmd, ServeConfig* cfg, FlagText* text) {
 }
 
 // Turns the text flags into values; returns false with a message on error.
-bool ResolveFlags(const CLI::App& cmd, const FlagText& text, ServeConfig* cfg, std::string* err) {
+bool ResolveFlags(const FlagText& text, ServeConfig* cfg, std::string* err) {
   auto dur = [&](const std::string& flag, const std::string& v, int64_t* out) {
     if (v.empty()) return true;
     auto d = vigil::ParseDurationMillis(v);
@@ -116,7 +116,6 @@ bool ResolveFlags(const CLI::App& cmd, const FlagText& text, ServeConfig* cfg, s
     *out = *b;
     return true;
   };
-  (void)cmd;
   return dur("retention.time", text.retention_time, &cfg->retention_ms) &&
          size("retention.size", text.retention_size, &cfg->retention_bytes) &&
          dur("storage.ooo-window", text.ooo_window, &cfg->ooo_window_ms) &&
@@ -172,7 +171,7 @@ int main(int argc, char** argv) {
   }
 
   std::string err;
-  if (!ResolveFlags(*serve, text, &cfg, &err)) {
+  if (!ResolveFlags(text, &cfg, &err)) {
     std::fprintf(stderr, "vigil: %s\n", err.c_str());
     return 2;
   }

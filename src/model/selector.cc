@@ -196,7 +196,10 @@ Result<std::string> UnquoteString(std::string_view lit) {
     return Status::InvalidArgument("invalid string literal");
   char q = lit.front();
   std::string_view body = lit.substr(1, lit.size() - 2);
-  if (q == '`') return std::string(body);
+  if (q == '`') {
+    if (!IsValidUTF8(body)) return Status::InvalidArgument("invalid UTF-8 in string literal");
+    return std::string(body);
+  }
   if (q != '"' && q != '\'') return Status::InvalidArgument("invalid string literal");
   std::string out;
   out.reserve(body.size());

@@ -38,6 +38,8 @@ TEST(SelectorTest, Escapes) {
             "__name__=\"x\",a=\"q\\\"\\\\\xc3\xa9"
             "AA\"");
   EXPECT_NE(Parse(R"(x{a="\q"})").find("unknown escape"), std::string::npos);
+  // Raw strings are checked for UTF-8 like quoted ones (found by fuzz_selector).
+  EXPECT_NE(Parse("{`x\xca\xca`}").find("invalid UTF-8"), std::string::npos);
 }
 
 TEST(SelectorTest, ErrorsCarryPositions) {

@@ -498,13 +498,21 @@ size_t Head::RemoveCopied(const std::vector<SeriesCopy>& copies) {
     Unpin(s);
   }
 
-  // The new lower bound of the head's data.
+  // The new lower bound of the head's data; and every series without data,
+  // including those created for a sample that was then refused.
   int64_t new_min = kMaxTime;
+  std::unordered_set<MemSeries*> seen(empty.begin(), empty.end());
   ForEachSeries([&](MemSeries* s) {
     std::lock_guard lock(s->mu);
-    if (!s->closed.empty()) new_min = std::min(new_min, s->closed.front()->mint);
-    if (s->open && s->open->NumSamples() > 0) new_min = std::min(new_min, s->open->MinTime());
-    if (!s->ooo.empty()) new_min = std::min(new_min, s->ooo.front().t);
+    int64_t smin = kMaxTime;
+    if (!s->closed.empty()) smin = s->closed.front()->mint;
+    if (s->open && s->open->NumSamples() > 0) smin = std::min(smin, s->open->MinTime());
+    if (!s->ooo.empty()) smin = std::min(smin, s->ooo.front().t);
+    if (smin == kMaxTime) {
+      if (seen.insert(s).second) empty.push_back(s);
+    } else {
+      new_min = std::min(new_min, smin);
+    }
   });
   min_time_.store(new_min, std::memory_order_release);
 

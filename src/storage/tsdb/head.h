@@ -239,8 +239,8 @@ class Head {
     block::Intervals deleted;
   };
   std::vector<SeriesCopy> CopyBefore(int64_t boundary);
-  // Drops from the head exactly the data in copies, then removes series left
-  // without data (unless pinned). Returns the number of series removed.
+  // Drops from the head exactly the data in copies, then removes every series
+  // left without data (unless pinned). Returns the number of series removed.
   size_t RemoveCopied(const std::vector<SeriesCopy>& copies);
 
   // For replay: sets the next ref to hand out above every ref seen.

@@ -199,6 +199,15 @@ TEST_F(HeadTest, RemoveCopiedKeepsSamplesAppendedAfterTheCopy) {
   EXPECT_EQ(head_->MinTime(), 0);
 }
 
+TEST_F(HeadTest, SeriesCreatedForARefusedSampleAreCollected) {
+  ASSERT_TRUE(Append(L({"__name__", "a"}), 10 * kHour, 1).ok());
+  // A new series whose first sample is too old: created, then left empty.
+  EXPECT_EQ(Append(L({"__name__", "b"}), 1000, 1).reject, RejectReason::kTooOld);
+  EXPECT_EQ(head_->NumSeries(), 2u);
+  head_->RemoveCopied(head_->CopyBefore(kHour));  // copies nothing
+  EXPECT_EQ(head_->NumSeries(), 1u);
+}
+
 TEST_F(HeadTest, PinnedSeriesAreNotCollected) {
   auto a = L({"__name__", "a"});
   ASSERT_TRUE(Append(a, 1000, 1).ok());
