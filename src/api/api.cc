@@ -18,10 +18,6 @@ namespace {
 constexpr std::string_view kBadData = "bad_data";
 constexpr std::string_view kInternal = "internal";
 
-struct ParamError {
-  std::string message;
-};
-
 // Parses every match[] into matcher sets; returns an error message on failure.
 bool ParseMatchers(const http::Request& req, std::vector<std::vector<model::Matcher>>* out,
                    std::string* err) {
@@ -156,37 +152,50 @@ std::string UnescapeLabelName(std::string_view s) {
   return out;
 }
 
+// What the read endpoints share: match[] sets, start/end and limit.
+struct ReadParams {
+  std::vector<std::vector<model::Matcher>> sets;
+  int64_t start = 0;
+  int64_t end = 0;
+  size_t limit = 0;
+};
+
+// Parses the parameters; on error writes the 400 answer and returns false.
+bool ParseReadParams(const http::Request& req, http::Response* res, ReadParams* p) {
+  std::string err;
+  if (!ParseMatchers(req, &p->sets, &err) || !ParseRange(req, &p->start, &p->end, &err) ||
+      !ParseLimit(req, &p->limit, &err)) {
+    WriteApiError(res, 400, kBadData, err);
+    return false;
+  }
+  return true;
+}
+
+void WriteStatusError(http::Response* res, const Status& s) {
+  WriteApiError(res, StatusFor(s), TypeFor(s), s.message());
+}
+
 class Handlers {
  public:
   explicit Handlers(const StorageApiOptions& o) : opts_(o), write_(o.write), read_(o.read) {}
 
   void Series(const http::Request& req, http::Response* res) {
-    std::vector<std::vector<model::Matcher>> sets;
-    std::string err;
-    int64_t start, end;
-    size_t limit;
-    if (!ParseMatchers(req, &sets, &err) || !ParseRange(req, &start, &end, &err) ||
-        !ParseLimit(req, &limit, &err)) {
-      return WriteApiError(res, 400, kBadData, err);
-    }
-    if (sets.empty()) return WriteApiError(res, 400, kBadData, "no match[] parameter provided");
-    auto q = opts_.storage->NewQuerier(start, end);
-    if (!q.ok())
-      return WriteApiError(res, StatusFor(q.status()), TypeFor(q.status()), q.status().message());
+    ReadParams p;
+    if (!ParseReadParams(req, res, &p)) return;
+    if (p.sets.empty()) return WriteApiError(res, 400, kBadData, "no match[] parameter provided");
+    auto q = opts_.storage->NewQuerier(p.start, p.end);
+    if (!q.ok()) return WriteStatusError(res, q.status());
     storage::SelectHints hints;
-    hints.start = start;
-    hints.end = end;
+    hints.start = p.start;
+    hints.end = p.end;
     hints.series_only = true;
     hints.func = "series";
     std::set<model::Labels> all;
     std::vector<std::string> warnings;
-    for (const auto& ms : sets) {
+    for (const auto& ms : p.sets) {
       auto set = (*q)->Select(true, &hints, ms);
       while (set->Next()) all.insert(set->At().labels());
-      if (!set->status().ok()) {
-        return WriteApiError(res, StatusFor(set->status()), TypeFor(set->status()),
-                             set->status().message());
-      }
+      if (!set->status().ok()) return WriteStatusError(res, set->status());
       for (auto& w : set->Warnings()) warnings.push_back(std::move(w));
     }
     JsonWriter w;
@@ -194,7 +203,7 @@ class Handlers {
     w.StartArray();
     size_t n = 0;
     for (const auto& ls : all) {
-      if (limit > 0 && n == limit) {
+      if (p.limit > 0 && n == p.limit) {
         warnings.push_back("results truncated due to limit");
         break;
       }
@@ -208,26 +217,11 @@ class Handlers {
   }
 
   void LabelNames(const http::Request& req, http::Response* res) {
-    std::vector<std::vector<model::Matcher>> sets;
-    std::string err;
-    int64_t start, end;
-    size_t limit;
-    if (!ParseMatchers(req, &sets, &err) || !ParseRange(req, &start, &end, &err) ||
-        !ParseLimit(req, &limit, &err)) {
-      return WriteApiError(res, 400, kBadData, err);
-    }
-    auto q = opts_.storage->NewQuerier(start, end);
-    if (!q.ok())
-      return WriteApiError(res, StatusFor(q.status()), TypeFor(q.status()), q.status().message());
-    std::set<std::string> names;
-    if (sets.empty()) sets.emplace_back();
-    for (const auto& ms : sets) {
-      auto r = (*q)->LabelNames(ms, 0);
-      if (!r.ok())
-        return WriteApiError(res, StatusFor(r.status()), TypeFor(r.status()), r.status().message());
-      names.insert(r->begin(), r->end());
-    }
-    WriteStrings(res, names, limit);
+    ReadParams p;
+    if (!ParseReadParams(req, res, &p)) return;
+    WriteUnion(res, p, [](storage::Querier& q, const std::vector<model::Matcher>& ms) {
+      return q.LabelNames(ms, 0);
+    });
   }
 
   void LabelValues(const http::Request& req, http::Response* res) {
@@ -241,46 +235,27 @@ class Handlers {
     if (!model::IsValidUTF8(name)) {
       return WriteApiError(res, 400, kBadData, fmt::format("invalid label name: \"{}\"", name));
     }
-    std::vector<std::vector<model::Matcher>> sets;
-    std::string err;
-    int64_t start, end;
-    size_t limit;
-    if (!ParseMatchers(req, &sets, &err) || !ParseRange(req, &start, &end, &err) ||
-        !ParseLimit(req, &limit, &err)) {
-      return WriteApiError(res, 400, kBadData, err);
-    }
-    auto q = opts_.storage->NewQuerier(start, end);
-    if (!q.ok())
-      return WriteApiError(res, StatusFor(q.status()), TypeFor(q.status()), q.status().message());
-    std::set<std::string> values;
-    if (sets.empty()) sets.emplace_back();
-    for (const auto& ms : sets) {
-      auto r = (*q)->LabelValues(name, ms, 0);
-      if (!r.ok())
-        return WriteApiError(res, StatusFor(r.status()), TypeFor(r.status()), r.status().message());
-      values.insert(r->begin(), r->end());
-    }
-    WriteStrings(res, values, limit);
+    ReadParams p;
+    if (!ParseReadParams(req, res, &p)) return;
+    WriteUnion(res, p, [&name](storage::Querier& q, const std::vector<model::Matcher>& ms) {
+      return q.LabelValues(name, ms, 0);
+    });
   }
 
   void DeleteSeries(const http::Request& req, http::Response* res) {
-    std::vector<std::vector<model::Matcher>> sets;
-    std::string err;
-    int64_t start, end;
-    if (!ParseMatchers(req, &sets, &err) || !ParseRange(req, &start, &end, &err)) {
-      return WriteApiError(res, 400, kBadData, err);
-    }
-    if (sets.empty()) return WriteApiError(res, 400, kBadData, "no match[] parameter provided");
-    for (const auto& ms : sets) {
-      Status s = opts_.storage->Delete(start, end, ms);
-      if (!s.ok()) return WriteApiError(res, StatusFor(s), TypeFor(s), s.message());
+    ReadParams p;
+    if (!ParseReadParams(req, res, &p)) return;
+    if (p.sets.empty()) return WriteApiError(res, 400, kBadData, "no match[] parameter provided");
+    for (const auto& ms : p.sets) {
+      Status s = opts_.storage->Delete(p.start, p.end, ms);
+      if (!s.ok()) return WriteStatusError(res, s);
     }
     res->status = 204;
   }
 
   void CleanTombstones(const http::Request&, http::Response* res) {
     Status s = opts_.storage->CleanTombstones();
-    if (!s.ok()) return WriteApiError(res, 500, kInternal, s.message());
+    if (!s.ok()) return WriteStatusError(res, s);
     res->status = 204;
   }
 
@@ -326,6 +301,22 @@ class Handlers {
   }
 
  private:
+  // The sorted union of fn's answers over every match[] set (all series when
+  // there is none), as a JSON array of strings.
+  template <typename Fn>
+  void WriteUnion(http::Response* res, ReadParams& p, Fn&& fn) {
+    auto q = opts_.storage->NewQuerier(p.start, p.end);
+    if (!q.ok()) return WriteStatusError(res, q.status());
+    std::set<std::string> items;
+    if (p.sets.empty()) p.sets.emplace_back();
+    for (const auto& ms : p.sets) {
+      Result<std::vector<std::string>> r = fn(**q, ms);
+      if (!r.ok()) return WriteStatusError(res, r.status());
+      items.insert(r->begin(), r->end());
+    }
+    WriteStrings(res, items, p.limit);
+  }
+
   void WriteStrings(http::Response* res, const std::set<std::string>& items, size_t limit) {
     JsonWriter w;
     StartSuccess(w);

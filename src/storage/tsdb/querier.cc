@@ -42,38 +42,48 @@ bool ChunkSeriesIterator::LoadChunk(size_t i) {
   return true;
 }
 
+bool ChunkSeriesIterator::OpenChunkFrom(int64_t t) {
+  while (idx_ < chunks_.size() && chunks_[idx_].maxt < t) ++idx_;
+  if (idx_ >= chunks_.size() || chunks_[idx_].mint > maxt_ || !LoadChunk(idx_)) {
+    done_ = true;
+    return false;
+  }
+  return true;
+}
+
+bool ChunkSeriesIterator::FinishChunk() {
+  if (!it_->status().ok()) {
+    status_ = it_->status();
+    done_ = true;
+    return false;
+  }
+  it_ = nullptr;
+  ++idx_;
+  return true;
+}
+
+ChunkSeriesIterator::Take ChunkSeriesIterator::TakeCurrent() {
+  int64_t t = it_->t();
+  if (t > maxt_) {
+    done_ = true;
+    return Take::kEnd;
+  }
+  if (!Accept(t)) return Take::kSkip;
+  t_ = t;
+  v_ = it_->v();
+  return Take::kYes;
+}
+
 bool ChunkSeriesIterator::NextSequential() {
   for (;;) {
     if (it_ != nullptr) {
       while (it_->Next()) {
-        int64_t t = it_->t();
-        if (t > maxt_) {
-          done_ = true;
-          return false;
-        }
-        if (Accept(t)) {
-          t_ = t;
-          v_ = it_->v();
-          return true;
-        }
+        Take take = TakeCurrent();
+        if (take != Take::kSkip) return take == Take::kYes;
       }
-      if (!it_->status().ok()) {
-        status_ = it_->status();
-        done_ = true;
-        return false;
-      }
-      it_ = nullptr;
-      ++idx_;
+      if (!FinishChunk()) return false;
     }
-    while (idx_ < chunks_.size() && chunks_[idx_].maxt < mint_) ++idx_;
-    if (idx_ >= chunks_.size() || chunks_[idx_].mint > maxt_) {
-      done_ = true;
-      return false;
-    }
-    if (!LoadChunk(idx_)) {
-      done_ = true;
-      return false;
-    }
+    if (!OpenChunkFrom(mint_)) return false;
   }
 }
 
@@ -104,23 +114,26 @@ void ChunkSeriesIterator::Materialize() {
   }
 }
 
+bool ChunkSeriesIterator::TakeMerged() {
+  if (!status_.ok() || pos_ >= merged_.size()) {
+    done_ = true;
+    return false;
+  }
+  t_ = merged_[pos_].t;
+  v_ = merged_[pos_].v;
+  return true;
+}
+
 bool ChunkSeriesIterator::Next() {
   if (done_) return false;
   if (overlapping_) {
     if (!started_) {
       Materialize();
       started_ = true;
-      pos_ = 0;
     } else {
       ++pos_;
     }
-    if (!status_.ok() || pos_ >= merged_.size()) {
-      done_ = true;
-      return false;
-    }
-    t_ = merged_[pos_].t;
-    v_ = merged_[pos_].v;
-    return true;
+    return TakeMerged();
   }
   started_ = true;
   return NextSequential();
@@ -133,18 +146,11 @@ bool ChunkSeriesIterator::Seek(int64_t t) {
     if (!started_) {
       Materialize();
       started_ = true;
-      pos_ = 0;
     }
     auto it = std::lower_bound(merged_.begin() + static_cast<long>(pos_), merged_.end(), t,
                                [](const model::Sample& a, int64_t b) { return a.t < b; });
     pos_ = static_cast<size_t>(it - merged_.begin());
-    if (!status_.ok() || pos_ >= merged_.size()) {
-      done_ = true;
-      return false;
-    }
-    t_ = merged_[pos_].t;
-    v_ = merged_[pos_].v;
-    return true;
+    return TakeMerged();
   }
   started_ = true;
   int64_t target = std::max(t, mint_);
@@ -153,35 +159,12 @@ bool ChunkSeriesIterator::Seek(int64_t t) {
     it_ = nullptr;
     ++idx_;
   }
-  if (it_ == nullptr) {
-    while (idx_ < chunks_.size() && chunks_[idx_].maxt < target) ++idx_;
-    if (idx_ >= chunks_.size() || chunks_[idx_].mint > maxt_) {
-      done_ = true;
-      return false;
-    }
-    if (!LoadChunk(idx_)) {
-      done_ = true;
-      return false;
-    }
-  }
+  if (it_ == nullptr && !OpenChunkFrom(target)) return false;
   if (it_->Seek(target)) {
-    int64_t st = it_->t();
-    if (st > maxt_) {
-      done_ = true;
-      return false;
-    }
-    if (Accept(st)) {
-      t_ = st;
-      v_ = it_->v();
-      return true;
-    }
-  } else if (!it_->status().ok()) {
-    status_ = it_->status();
-    done_ = true;
+    Take take = TakeCurrent();
+    if (take != Take::kSkip) return take == Take::kYes;
+  } else if (!FinishChunk()) {
     return false;
-  } else {
-    it_ = nullptr;
-    ++idx_;
   }
   return NextSequential();
 }

@@ -39,10 +39,20 @@ class ChunkSeriesIterator final : public storage::SeriesIterator {
   Status status() const override { return status_; }
 
  private:
+  enum class Take { kYes, kSkip, kEnd };
   bool NextSequential();
   bool LoadChunk(size_t i);
+  // Skips to the first chunk from idx_ that can hold samples >= t and loads it.
+  bool OpenChunkFrom(int64_t t);
+  // The current chunk is read to its end: moves on, or records its error.
+  bool FinishChunk();
+  // Whether the chunk iterator's current sample is in range and not deleted
+  // (then it becomes the current sample), or past the range.
+  Take TakeCurrent();
   bool Accept(int64_t t) const;
   void Materialize();
+  // The merged sample at pos_ becomes the current one (false at the end).
+  bool TakeMerged();
 
   std::vector<ChunkView> chunks_;
   std::vector<std::shared_ptr<const void>> keepalive_;
