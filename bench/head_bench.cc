@@ -42,8 +42,8 @@ void BM_HeadAppend(benchmark::State& state) {
   for (const auto& l : labels) views.push_back(l.View());
   metrics::Registry reg;
   Head head(HeadOptions{}, &reg);
-  char tmpl[] = "/tmp/vigil-head-bench-XXXXXX";
-  std::string dir = ::mkdtemp(tmpl);
+  fs::TempDir tmp("vigil-head-bench");
+  const std::string& dir = tmp.path();
   std::unique_ptr<wal::Wal> w;
   if (with_wal) {
     auto r = wal::Wal::Open(dir + "/wal", wal::WalOptions{});
@@ -73,7 +73,6 @@ void BM_HeadAppend(benchmark::State& state) {
   state.SetItemsProcessed(samples);
   state.counters["series"] = static_cast<double>(head.NumSeries());
   w.reset();
-  (void)fs::RemoveAll(dir);
 }
 BENCHMARK(BM_HeadAppend)
     ->Arg(0)

@@ -29,18 +29,7 @@ const bool kQuietLogs = vigil::log::Init("warn", "logfmt").ok();
 constexpr int kSamplesPerRecord = 2000;
 constexpr int kDistinctRecords = 64;
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/vigil-wal-bench-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { (void)fs::RemoveAll(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using TempDir = fs::TempDir;
 
 // Successive scrapes of 2000 series: refs in creation order, one timestamp
 // per record 15 s apart; half counters (integers growing at random rates),

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <filesystem>
 #include <system_error>
 
@@ -264,6 +265,16 @@ Result<std::unique_ptr<MmapFile>> MmapFile::Open(const std::string& path) {
 MmapFile::~MmapFile() {
   if (addr_ != nullptr) ::munmap(addr_, size_);
 }
+
+// --- TempDir ---
+
+TempDir::TempDir(std::string_view prefix) {
+  std::string tmpl = "/tmp/" + std::string(prefix) + "-XXXXXX";
+  if (::mkdtemp(tmpl.data()) == nullptr) std::abort();  // tests cannot run without one
+  path_ = tmpl;
+}
+
+TempDir::~TempDir() { (void)RemoveAll(path_); }
 
 // --- FileLock ---
 

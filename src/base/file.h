@@ -90,6 +90,21 @@ class MmapFile {
   std::string path_;
 };
 
+// A new directory under /tmp, removed with everything in it on destruction
+// (for tests and benchmarks). The name starts with "<prefix>-".
+class TempDir {
+ public:
+  explicit TempDir(std::string_view prefix = "vigil");
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string Join(std::string_view name) const { return fs::Join(path_, name); }
+
+ private:
+  std::string path_;
+};
+
 // An exclusive advisory lock (flock) on a file, held until destruction.
 // Acquire fails at once with a clear message if another process holds it.
 class FileLock {

@@ -7,13 +7,21 @@
 namespace vigil::fs {
 namespace {
 
-std::string TempDir() {
-  char tmpl[] = "/tmp/vigil-file-test-XXXXXX";
-  return ::mkdtemp(tmpl);
+TEST(FileTest, TempDirIsRemovedWithItsContents) {
+  std::string path;
+  {
+    TempDir d("vigil-file-test");
+    path = d.path();
+    ASSERT_TRUE(CreateDirs(d.Join("a/b")).ok());
+    ASSERT_TRUE(WriteFileAtomic(d.Join("a/b/f"), "x").ok());
+    EXPECT_TRUE(IsDir(path));
+  }
+  EXPECT_FALSE(Exists(path));
 }
 
 TEST(FileTest, AppendFlushAndMmap) {
-  std::string dir = TempDir();
+  TempDir tmp("vigil-file-test");
+  const std::string& dir = tmp.path();
   std::string path = Join(dir, "f");
   {
     auto f = WritableFile::Create(path);
@@ -29,46 +37,45 @@ TEST(FileTest, AppendFlushAndMmap) {
   EXPECT_EQ((*m)->size(), 300006u);
   EXPECT_EQ((*m)->data().substr(0, 6), "hello ");
   EXPECT_EQ(*DirSize(dir), 300006u);
-  ASSERT_TRUE(RemoveAll(dir).ok());
 }
 
 TEST(FileTest, WriteFileAtomicReplacesContent) {
-  std::string dir = TempDir();
+  TempDir tmp("vigil-file-test");
+  const std::string& dir = tmp.path();
   std::string path = Join(dir, "meta.json");
   ASSERT_TRUE(WriteFileAtomic(path, "one").ok());
   ASSERT_TRUE(WriteFileAtomic(path, "two").ok());
   EXPECT_EQ(*ReadFile(path), "two");
   EXPECT_FALSE(Exists(path + ".tmp"));
-  ASSERT_TRUE(RemoveAll(dir).ok());
 }
 
 TEST(FileTest, EmptyFileMapsToEmptyView) {
-  std::string dir = TempDir();
+  TempDir tmp("vigil-file-test");
+  const std::string& dir = tmp.path();
   std::string path = Join(dir, "empty");
   ASSERT_TRUE(WriteFileAtomic(path, "").ok());
   auto m = MmapFile::Open(path);
   ASSERT_TRUE(m.ok());
   EXPECT_TRUE((*m)->data().empty());
-  ASSERT_TRUE(RemoveAll(dir).ok());
 }
 
 TEST(FileTest, SecondLockOnSameFileFails) {
-  std::string dir = TempDir();
+  TempDir tmp("vigil-file-test");
+  const std::string& dir = tmp.path();
   auto a = FileLock::Acquire(Join(dir, "lock"));
   ASSERT_TRUE(a.ok());
   auto b = FileLock::Acquire(Join(dir, "lock"));
   EXPECT_FALSE(b.ok());
   EXPECT_TRUE(b.status().IsUnavailable());
-  ASSERT_TRUE(RemoveAll(dir).ok());
 }
 
 TEST(FileTest, ListDirIsSorted) {
-  std::string dir = TempDir();
+  TempDir tmp("vigil-file-test");
+  const std::string& dir = tmp.path();
   for (const char* n : {"c", "a", "b"}) ASSERT_TRUE(WriteFileAtomic(Join(dir, n), "").ok());
   auto names = ListDir(dir);
   ASSERT_TRUE(names.ok());
   EXPECT_EQ(*names, (std::vector<std::string>{"a", "b", "c"}));
-  ASSERT_TRUE(RemoveAll(dir).ok());
 }
 
 }  // namespace

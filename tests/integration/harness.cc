@@ -24,12 +24,6 @@ namespace vigil::itest {
 
 namespace wire = vigil::remote::wire;
 
-TempDir::TempDir() {
-  char tmpl[] = "/tmp/vigil-itest-XXXXXX";
-  path_ = ::mkdtemp(tmpl);
-}
-TempDir::~TempDir() { (void)fs::RemoveAll(path_); }
-
 std::string ReadFileOrEmpty(const std::string& path) {
   std::ifstream in(path);
   std::stringstream ss;

@@ -16,19 +16,12 @@
 #include <vector>
 
 #include "api/remote/proto/remote.pb.h"
+#include "base/file.h"
 #include "model/sample.h"
 
 namespace vigil::itest {
 
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using TempDir = fs::TempDir;
 
 // A child process with stdout+stderr captured in a log file.
 class Process {

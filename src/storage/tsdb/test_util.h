@@ -15,18 +15,7 @@
 
 namespace vigil::tsdb::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/vigil-tsdb-test-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { (void)fs::RemoveAll(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using TempDir = fs::TempDir;
 
 inline model::Labels L(std::initializer_list<std::string_view> kv) {
   return model::Labels::FromStrings(kv);

@@ -15,23 +15,7 @@
 
 namespace vigil::tsdb::block::testing {
 
-// A directory under /tmp removed at destruction.
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/vigil-block-test-XXXXXX";
-    char* p = ::mkdtemp(tmpl);
-    path_ = p != nullptr ? p : "/tmp/vigil-block-test-fallback";
-  }
-  ~TempDir() { (void)fs::RemoveAll(path_); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string Join(std::string_view name) const { return fs::Join(path_, name); }
-
- private:
-  std::string path_;
-};
+using TempDir = fs::TempDir;
 
 // Replaces path with data without fsync (tests rewrite files thousands of
 // times; durability is not what they check).

@@ -185,7 +185,7 @@ TEST(CheckpointTest, KeepsExactlyLiveSeriesRecentSamplesAndLatestMetadata) {
   o.registry = &reg;
   auto stats = Checkpoint(tmp.path(), 1, 3, kKeepEven, 2500, o);
   ASSERT_TRUE(stats.ok()) << stats.status().ToString();
-  EXPECT_EQ(stats->checkpoint.dir, tmp.Sub("checkpoint.00000003"));
+  EXPECT_EQ(stats->checkpoint.dir, tmp.Join("checkpoint.00000003"));
   EXPECT_EQ(stats->checkpoint.index, 3);
   EXPECT_EQ(stats->total_series, 120u);
   EXPECT_EQ(stats->dropped_series, 60u);
@@ -237,8 +237,8 @@ TEST(CheckpointTest, ReplayOfCheckpointAndLaterSegmentsGivesTheExpectedSet) {
   ASSERT_TRUE(stats.ok()) << stats.status().ToString();
   EXPECT_EQ(stats->from, 4);
   ASSERT_TRUE(w->TruncateBefore(7).ok());
-  EXPECT_FALSE(fs::Exists(tmp.Sub("checkpoint.00000003")));
-  EXPECT_TRUE(fs::Exists(tmp.Sub("checkpoint.00000006")));
+  EXPECT_FALSE(fs::Exists(tmp.Join("checkpoint.00000003")));
+  EXPECT_TRUE(fs::Exists(tmp.Join("checkpoint.00000006")));
   ASSERT_TRUE(w->Log(SegmentRecords(7)).ok());
 
   want = Merge(Filter(ContentOf(1, 6), keep4, 4500), ContentOf(7, 7));
@@ -257,8 +257,8 @@ TEST(CheckpointTest, LeftoverTmpDirOfACrashedCheckpointIsIgnoredAndCleanedUp) {
   // A crash while writing checkpoint.00000002 (and one for the same index as
   // the next attempt) left its temporary directories behind.
   for (const char* name : {"checkpoint.00000002.tmp", "checkpoint.00000003.tmp"}) {
-    ASSERT_TRUE(fs::CreateDirs(tmp.Sub(name)).ok());
-    ASSERT_TRUE(fs::WriteFileAtomic(fs::Join(tmp.Sub(name), "00000001"), "garbage").ok());
+    ASSERT_TRUE(fs::CreateDirs(tmp.Join(name)).ok());
+    ASSERT_TRUE(fs::WriteFileAtomic(fs::Join(tmp.Join(name), "00000001"), "garbage").ok());
   }
   auto last = LastCheckpoint(tmp.path());
   ASSERT_TRUE(last.ok());
@@ -268,12 +268,12 @@ TEST(CheckpointTest, LeftoverTmpDirOfACrashedCheckpointIsIgnoredAndCleanedUp) {
 
   auto stats = Checkpoint(tmp.path(), 2, 3, kKeepEven, 0);
   ASSERT_TRUE(stats.ok()) << stats.status().ToString();
-  EXPECT_FALSE(fs::Exists(tmp.Sub("checkpoint.00000003.tmp")));
+  EXPECT_FALSE(fs::Exists(tmp.Join("checkpoint.00000003.tmp")));
   Content got = ReadContent(Reader::Open(*ListSegments(stats->checkpoint.dir)));
   EXPECT_TRUE(got == Filter(ContentOf(1, 3), kKeepEven, 0));
 
   auto w = OpenWal(tmp.path());  // removes the other leftover
-  EXPECT_FALSE(fs::Exists(tmp.Sub("checkpoint.00000002.tmp")));
+  EXPECT_FALSE(fs::Exists(tmp.Join("checkpoint.00000002.tmp")));
 }
 
 TEST(CheckpointTest, RefusesRangesAlreadyCoveredOrLeavingAGap) {
@@ -303,9 +303,9 @@ TEST(CheckpointTest, DamagedAndUnknownRecordsAreSkippedAndCounted) {
     ASSERT_TRUE(w->NextSegment().ok());
   }
   // Damage a byte in the middle of segment 1.
-  std::string seg = *fs::ReadFile(tmp.Sub("00000001"));
+  std::string seg = *fs::ReadFile(tmp.Join("00000001"));
   seg[seg.size() / 2] ^= 1;
-  ASSERT_TRUE(fs::WriteFileAtomic(tmp.Sub("00000001"), seg).ok());
+  ASSERT_TRUE(fs::WriteFileAtomic(tmp.Join("00000001"), seg).ok());
   auto stats = Checkpoint(tmp.path(), 1, 2, nullptr, 0);
   ASSERT_TRUE(stats.ok()) << stats.status().ToString();
   EXPECT_EQ(stats->corruptions, 1u);
@@ -322,13 +322,13 @@ TEST(CheckpointTest, NamesAndLastCheckpoint) {
   EXPECT_EQ(ParseCheckpointName("00000007"), -1);
   TempDir tmp;
   EXPECT_TRUE(LastCheckpoint(tmp.path()).status().IsNotFound());
-  ASSERT_TRUE(fs::WriteFileAtomic(tmp.Sub("checkpoint.00000009"), "").ok());  // not a directory
-  ASSERT_TRUE(fs::CreateDirs(tmp.Sub("checkpoint.00000002")).ok());
-  ASSERT_TRUE(fs::CreateDirs(tmp.Sub("checkpoint.00000005")).ok());
+  ASSERT_TRUE(fs::WriteFileAtomic(tmp.Join("checkpoint.00000009"), "").ok());  // not a directory
+  ASSERT_TRUE(fs::CreateDirs(tmp.Join("checkpoint.00000002")).ok());
+  ASSERT_TRUE(fs::CreateDirs(tmp.Join("checkpoint.00000005")).ok());
   EXPECT_EQ(LastCheckpoint(tmp.path())->index, 5);
   ASSERT_TRUE(DeleteCheckpointsBefore(tmp.path(), 5).ok());
-  EXPECT_FALSE(fs::Exists(tmp.Sub("checkpoint.00000002")));
-  EXPECT_TRUE(fs::Exists(tmp.Sub("checkpoint.00000005")));
+  EXPECT_FALSE(fs::Exists(tmp.Join("checkpoint.00000002")));
+  EXPECT_TRUE(fs::Exists(tmp.Join("checkpoint.00000005")));
 }
 
 }  // namespace

@@ -39,7 +39,7 @@ Segment WriteSegment(const std::vector<std::string>& records, bool compression =
     for (const auto& r : records) EXPECT_TRUE((*w)->Log(r).ok());
   }
   Segment s;
-  s.data = *fs::ReadFile(tmp.Sub("00000001"));
+  s.data = *fs::ReadFile(tmp.Join("00000001"));
   ReadResult full = ReadMemory(s.data);
   EXPECT_TRUE(full.corruptions.empty());
   EXPECT_EQ(full.records, records);
@@ -132,14 +132,14 @@ TEST(ReaderTest, TornTailOnDiskIsCutByOpenAndNotReportedAgain) {
   for (int round = 0; round < 25; ++round) {
     const uint64_t cut = rng() % s.data.size();
     TempDir tmp;
-    ASSERT_TRUE(fs::WriteFileAtomic(tmp.Sub("00000001"), s.data.substr(0, cut)).ok());
+    ASSERT_TRUE(fs::WriteFileAtomic(tmp.Join("00000001"), s.data.substr(0, cut)).ok());
     { ASSERT_TRUE(Wal::Open(tmp.path()).ok()); }
     ReadResult got = testing::ReadDir(tmp.path());
     EXPECT_TRUE(got.corruptions.empty()) << "cut at " << cut;
     size_t complete = 0;
     while (complete < s.records.size() && s.ends[complete] <= cut) ++complete;
     ASSERT_EQ(got.records.size(), complete) << "cut at " << cut;
-    EXPECT_EQ(*fs::FileSize(tmp.Sub("00000001")),
+    EXPECT_EQ(*fs::FileSize(tmp.Join("00000001")),
               std::min<uint64_t>(cut, complete < s.records.size() ? s.starts[complete] : cut));
   }
 }
@@ -160,7 +160,7 @@ TEST(ReaderTest, ZeroFilledTailIsOneReportAndRepairCutsIt) {
   EXPECT_TRUE(got.corruptions[0].at_end);
 
   TempDir tmp;
-  ASSERT_TRUE(fs::WriteFileAtomic(tmp.Sub("00000001"), data).ok());
+  ASSERT_TRUE(fs::WriteFileAtomic(tmp.Join("00000001"), data).ok());
   auto r = Repair(tmp.path());
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->repaired);
@@ -371,7 +371,7 @@ TEST(ReaderTest, ReadsSegmentsInOrderAndStopsAtAMissingFile) {
     ASSERT_TRUE((*w)->Log("two").ok());
   }
   auto segs = *ListSegments(tmp.path());
-  segs.push_back(SegmentRef{9, tmp.Sub("00000009"), false});
+  segs.push_back(SegmentRef{9, tmp.Join("00000009"), false});
   ReadResult got = testing::ReadSegments(segs);
   EXPECT_EQ(got.records, (std::vector<std::string>{"one", "two"}));
   EXPECT_EQ(got.segments, (std::vector<int>{1, 2}));
@@ -391,8 +391,8 @@ TEST(ReaderTest, RecordsSpanningPagesInDamagedSegmentsAreNotConfusedAcrossSegmen
   TempDir tmp;
   std::string torn = Fragment(FragmentKind::kFirst, "half");
   std::string next = Fragment(FragmentKind::kLast, "orphan") + Fragment(FragmentKind::kFull, "ok");
-  ASSERT_TRUE(fs::WriteFileAtomic(tmp.Sub("00000001"), torn).ok());
-  ASSERT_TRUE(fs::WriteFileAtomic(tmp.Sub("00000002"), next).ok());
+  ASSERT_TRUE(fs::WriteFileAtomic(tmp.Join("00000001"), torn).ok());
+  ASSERT_TRUE(fs::WriteFileAtomic(tmp.Join("00000002"), next).ok());
   ReadResult got = testing::ReadDir(tmp.path());
   EXPECT_EQ(got.records, std::vector<std::string>{"ok"});
   ASSERT_EQ(got.corruptions.size(), 2u);

@@ -152,7 +152,7 @@ TEST(WalTest, OpenStartsANewSegmentAndReplaySeesEveryRun) {
 
 TEST(WalTest, OpenStartsAfterTheLastCheckpointWhenSegmentsAreGone) {
   TempDir tmp;
-  ASSERT_TRUE(fs::CreateDirs(tmp.Sub(CheckpointDirName(41))).ok());
+  ASSERT_TRUE(fs::CreateDirs(tmp.Join(CheckpointDirName(41))).ok());
   auto w = MustOpen(tmp.path());
   EXPECT_EQ(w->CurrentSegment(), 42);
 }
@@ -207,7 +207,7 @@ TEST(WalTest, EmptyBatchWritesNothing) {
   auto w = MustOpen(tmp.path());
   ASSERT_TRUE(w->Log(std::vector<std::string>{}).ok());
   ASSERT_TRUE(w->Close().ok());
-  EXPECT_EQ(*fs::FileSize(tmp.Sub("00000001")), 0u);
+  EXPECT_EQ(*fs::FileSize(tmp.Join("00000001")), 0u);
 }
 
 TEST(WalTest, IncompressibleRecordsAreStoredUncompressed) {
@@ -216,10 +216,10 @@ TEST(WalTest, IncompressibleRecordsAreStoredUncompressed) {
   std::string random = MakeRecord(10000, 5, /*compressible=*/false);
   std::string text = MakeRecord(10000, 5, /*compressible=*/true);
   ASSERT_TRUE(w->Log(random).ok());
-  const uint64_t after_random = *fs::FileSize(tmp.Sub("00000001"));
+  const uint64_t after_random = *fs::FileSize(tmp.Join("00000001"));
   EXPECT_EQ(after_random, random.size() + kHeaderSize);
   ASSERT_TRUE(w->Log(text).ok());
-  EXPECT_LT(*fs::FileSize(tmp.Sub("00000001")) - after_random, text.size() * 3 / 4);
+  EXPECT_LT(*fs::FileSize(tmp.Join("00000001")) - after_random, text.size() * 3 / 4);
   ASSERT_TRUE(w->Close().ok());
   auto got = ReadDir(tmp.path());
   EXPECT_EQ(got.records, (std::vector<std::string>{random, text}));
@@ -309,7 +309,7 @@ TEST(WalTest, OpenRepairsATornTailOnceAndKeepsCompleteRecords) {
       ASSERT_TRUE(w->Log(want.back()).ok());
     }
   }
-  const std::string seg = tmp.Sub("00000001");
+  const std::string seg = tmp.Join("00000001");
   const uint64_t size = *fs::FileSize(seg);
   ASSERT_TRUE(fs::Truncate(seg, size - 1000).ok());  // the last record is torn
   want.pop_back();
@@ -336,8 +336,8 @@ TEST(WalTest, RepairLooksPastEmptySegmentsOfRestartsThatWroteNothing) {
     ASSERT_TRUE(w->Log(MakeRecord(500, 1)).ok());
     ASSERT_TRUE(w->Log(MakeRecord(500, 2)).ok());
   }
-  ASSERT_TRUE(fs::Truncate(tmp.Sub("00000001"), 600).ok());
-  ASSERT_TRUE(fs::WriteFileAtomic(tmp.Sub("00000002"), "").ok());
+  ASSERT_TRUE(fs::Truncate(tmp.Join("00000001"), 600).ok());
+  ASSERT_TRUE(fs::WriteFileAtomic(tmp.Join("00000002"), "").ok());
   auto r = Repair(tmp.path());
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->repaired);
@@ -353,7 +353,7 @@ TEST(WalTest, RepairLeavesDamageFollowedByIntactRecordsAlone) {
     auto w = MustOpen(tmp.path(), o);
     for (int i = 0; i < 30; ++i) ASSERT_TRUE(w->Log(MakeRecord(3000, i)).ok());
   }
-  const std::string seg = tmp.Sub("00000001");
+  const std::string seg = tmp.Join("00000001");
   std::string data = *fs::ReadFile(seg);
   data[100] ^= 1;
   ASSERT_TRUE(fs::WriteFileAtomic(seg, data).ok());
@@ -365,7 +365,7 @@ TEST(WalTest, RepairLeavesDamageFollowedByIntactRecordsAlone) {
 
 TEST(WalTest, OpenRemovesLeftoverCheckpointTmpDirs) {
   TempDir tmp;
-  const std::string leftover = tmp.Sub(CheckpointDirName(3) + ".tmp");
+  const std::string leftover = tmp.Join(CheckpointDirName(3) + ".tmp");
   ASSERT_TRUE(fs::CreateDirs(leftover).ok());
   ASSERT_TRUE(fs::WriteFileAtomic(fs::Join(leftover, "00000001"), "junk").ok());
   auto w = MustOpen(tmp.path());
@@ -382,9 +382,9 @@ TEST(SegmentTest, NamesParseBackAndOtherEntriesAreIgnored) {
   EXPECT_EQ(ParseSegmentName("1234567890"), -1);
   TempDir tmp;
   for (const char* name : {"00000003", "10", "lock", "checkpoint.00000002"}) {
-    ASSERT_TRUE(fs::WriteFileAtomic(tmp.Sub(name), "").ok());
+    ASSERT_TRUE(fs::WriteFileAtomic(tmp.Join(name), "").ok());
   }
-  ASSERT_TRUE(fs::CreateDirs(tmp.Sub("00000004")).ok());  // a directory is not a segment
+  ASSERT_TRUE(fs::CreateDirs(tmp.Join("00000004")).ok());  // a directory is not a segment
   auto segs = ListSegments(tmp.path());
   ASSERT_TRUE(segs.ok());
   ASSERT_EQ(segs->size(), 2u);

@@ -13,21 +13,7 @@
 
 namespace vigil::tsdb::wal::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/vigil-wal-test-XXXXXX";
-    char* p = ::mkdtemp(tmpl);
-    EXPECT_NE(p, nullptr);
-    path_ = p ? p : "/tmp";
-  }
-  ~TempDir() { (void)fs::RemoveAll(path_); }
-  const std::string& path() const { return path_; }
-  std::string Sub(const std::string& name) const { return fs::Join(path_, name); }
-
- private:
-  std::string path_;
-};
+using TempDir = fs::TempDir;
 
 struct ReadResult {
   std::vector<std::string> records;
