@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs every Debian package Vigil's build, tests and benchmarks need.
+# Installs every Debian package Vigil's build, tests and benchmarks need
+# (Prometheus and VictoriaMetrics are the peers of the integration tests and
+# the anchors of ../shared/bench).
 # Idempotent: packages already present are skipped by apt-get; `apt-get update`
 # runs only when something is missing. Run as root, or with sudo available.
 set -euo pipefail
@@ -13,7 +15,7 @@ PACKAGES=(
   libspdlog-dev libfmt-dev liblua5.4-dev libcurl4-openssl-dev rapidjson-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  prometheus python3 python3-snappy curl
+  prometheus victoria-metrics python3 python3-snappy curl
 )
 
 missing=()
