@@ -39,6 +39,8 @@ const char* Status::CodeName(Code code) {
       return "Cancelled";
     case Code::kAlreadyExists:
       return "AlreadyExists";
+    case Code::kFailedPrecondition:
+      return "FailedPrecondition";
     case Code::kInternal:
       return "Internal";
   }

@@ -28,6 +28,8 @@ class Status {
     kDeadlineExceeded,
     kCancelled,
     kAlreadyExists,
+    kFailedPrecondition,  // well-formed, but cannot be carried out (e.g. a query whose evaluation
+                          // fails)
     kInternal,
   };
 
@@ -51,6 +53,9 @@ class Status {
   }
   static Status Cancelled(std::string_view msg) { return Status(Code::kCancelled, msg); }
   static Status AlreadyExists(std::string_view msg) { return Status(Code::kAlreadyExists, msg); }
+  static Status FailedPrecondition(std::string_view msg) {
+    return Status(Code::kFailedPrecondition, msg);
+  }
   static Status Internal(std::string_view msg) { return Status(Code::kInternal, msg); }
 
   bool ok() const { return rep_ == nullptr; }
@@ -61,6 +66,9 @@ class Status {
   bool IsIOError() const { return code() == Code::kIOError; }
   bool IsResourceExhausted() const { return code() == Code::kResourceExhausted; }
   bool IsUnavailable() const { return code() == Code::kUnavailable; }
+  bool IsDeadlineExceeded() const { return code() == Code::kDeadlineExceeded; }
+  bool IsCancelled() const { return code() == Code::kCancelled; }
+  bool IsFailedPrecondition() const { return code() == Code::kFailedPrecondition; }
 
   // The message alone (empty when OK).
   const std::string& message() const;

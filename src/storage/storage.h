@@ -199,9 +199,25 @@ class Deleter {
   virtual Status CleanTombstones() = 0;
 };
 
+// What /api/v1/status/tsdb shows: the head's size and its top cardinality
+// (what users ask for when series explode). Lists are sorted by count,
+// largest first, at most `limit` entries.
+struct TsdbStatus {
+  uint64_t num_series = 0;
+  uint64_t num_label_pairs = 0;
+  uint64_t chunk_count = 0;
+  int64_t min_time = 0;  // ms; 0 with no data
+  int64_t max_time = 0;
+  std::vector<std::pair<std::string, uint64_t>> series_count_by_metric_name;
+  std::vector<std::pair<std::string, uint64_t>> label_value_count_by_label_name;
+  std::vector<std::pair<std::string, uint64_t>> memory_in_bytes_by_label_name;
+  std::vector<std::pair<std::string, uint64_t>> series_count_by_label_value_pair;  // "name=value"
+};
+
 // Everything a storage implementation offers to the layers above.
 class Storage : public Appendable, public Queryable, public MetadataSource, public Deleter {
  public:
+  virtual TsdbStatus HeadStatus(size_t limit) = 0;
   // The oldest and newest timestamps stored (kMaxTime/kMinTime when empty).
   virtual int64_t MinTime() = 0;
   virtual int64_t MaxTime() = 0;

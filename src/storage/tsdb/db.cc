@@ -374,6 +374,18 @@ int64_t DB::MaxTime() {
   return t;
 }
 
+storage::TsdbStatus DB::HeadStatus(size_t limit) {
+  storage::TsdbStatus st;
+  st.num_series = head_->NumSeries();
+  st.chunk_count = head_->NumChunks();
+  if (head_->MinTime() != kMaxTime) {
+    st.min_time = head_->MinTime();
+    st.max_time = head_->MaxTime();
+  }
+  head_->postings().FillStatus(limit, &st);
+  return st;
+}
+
 Status DB::Delete(int64_t mint, int64_t maxt, const std::vector<model::Matcher>& matchers) {
   std::lock_guard lock(compact_mu_);
   VIGIL_ASSIGN_OR_RETURN(auto touched, head_->Delete(mint, maxt, matchers));

@@ -101,6 +101,7 @@ class DB final : public storage::Storage {
   Status CleanTombstones() override;
   int64_t MinTime() override;
   int64_t MaxTime() override;
+  storage::TsdbStatus HeadStatus(size_t limit) override;
 
   // One pass of the background work, now: head compaction (if the head is
   // long enough), block compaction, retention.

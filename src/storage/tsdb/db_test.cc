@@ -270,6 +270,24 @@ TEST(DbTest, DeleteHidesSamplesInHeadAndBlocksAndCleanTombstonesRewrites) {
   EXPECT_EQ(Query(db2->get(), id1)[0].samples.size(), got[0].samples.size());
 }
 
+TEST(DbTest, HeadStatusShowsCardinality) {
+  testing::TempDir dir;
+  auto db = DB::Open(dir.path(), TestOptions());
+  ASSERT_TRUE(db.ok());
+  Fill(db->get(), 3, 10, 0, "big");
+  Fill(db->get(), 1, 10, 0, "small");
+  storage::TsdbStatus st = (*db)->HeadStatus(10);
+  EXPECT_EQ(st.num_series, 4u);
+  EXPECT_EQ(st.chunk_count, 4u);
+  EXPECT_EQ(st.min_time, 0);
+  EXPECT_EQ(st.max_time, 9 * 15 * kSecond);
+  ASSERT_EQ(st.series_count_by_metric_name.size(), 2u);
+  EXPECT_EQ(st.series_count_by_metric_name[0], (std::pair<std::string, uint64_t>{"big", 3}));
+  EXPECT_EQ(st.label_value_count_by_label_name[0], (std::pair<std::string, uint64_t>{"id", 3}));
+  EXPECT_EQ(st.num_label_pairs, 5u);  // __name__=big, __name__=small, id=0,1,2
+  EXPECT_EQ(st.series_count_by_label_value_pair[0].second, 3u);
+}
+
 TEST(DbTest, MetadataSurvivesRestart) {
   testing::TempDir dir;
   {

@@ -550,4 +550,13 @@ size_t Head::RemoveCopied(const std::vector<SeriesCopy>& copies) {
   return removed.size();
 }
 
+uint64_t Head::NumChunks() {
+  uint64_t n = 0;
+  ForEachSeries([&](MemSeries* s) {
+    std::lock_guard lock(s->mu);
+    n += s->closed.size() + (s->open ? 1 : 0);
+  });
+  return n;
+}
+
 }  // namespace vigil::tsdb

@@ -202,6 +202,8 @@ class Head {
   AppendGate& append_gate() { return append_gate_; }
 
   uint64_t NumSeries() const { return num_series_.load(std::memory_order_relaxed); }
+  // Chunks held (closed and open), for status pages.
+  uint64_t NumChunks();
   MemPostings& postings() { return postings_; }
 
   // The series matching matchers with data in [mint, maxt], sorted by

@@ -112,4 +112,36 @@ std::vector<std::string> MemPostings::LabelNames() const {
   return out;
 }
 
+void MemPostings::FillStatus(size_t limit, storage::TsdbStatus* out) const {
+  using Entry = std::pair<std::string, uint64_t>;
+  std::vector<Entry> by_metric, values_by_name, bytes_by_name, by_pair;
+  uint64_t pairs = 0;
+  {
+    std::shared_lock lock(mu_);
+    for (const auto& [name, values] : index_) {
+      uint64_t bytes = 0;
+      for (const auto& [value, list] : values) {
+        ++pairs;
+        bytes += value.size() * list.size();
+        by_pair.emplace_back(name + "=" + value, list.size());
+        if (name == model::kMetricName) by_metric.emplace_back(value, list.size());
+      }
+      values_by_name.emplace_back(name, values.size());
+      bytes_by_name.emplace_back(name, bytes);
+    }
+  }
+  auto top = [limit](std::vector<Entry> v) {
+    std::sort(v.begin(), v.end(), [](const Entry& a, const Entry& b) {
+      return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+    if (v.size() > limit) v.resize(limit);
+    return v;
+  };
+  out->num_label_pairs = pairs;
+  out->series_count_by_metric_name = top(std::move(by_metric));
+  out->label_value_count_by_label_name = top(std::move(values_by_name));
+  out->memory_in_bytes_by_label_name = top(std::move(bytes_by_name));
+  out->series_count_by_label_value_pair = top(std::move(by_pair));
+}
+
 }  // namespace vigil::tsdb

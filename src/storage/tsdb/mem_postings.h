@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "model/labels.h"
+#include "storage/storage.h"
 #include "storage/tsdb/block/select.h"
 
 namespace vigil::tsdb {
@@ -34,6 +35,8 @@ class MemPostings final : public block::PostingsIndex {
   PostingsVec All() const;
   std::vector<std::string> LabelValues(std::string_view name) const;
   std::vector<std::string> LabelNames() const;
+  // Cardinality statistics for storage::TsdbStatus (top `limit` of each).
+  void FillStatus(size_t limit, storage::TsdbStatus* out) const;
 
   // block::PostingsIndex, so block::Select answers matchers over the head too.
   Result<block::PostingsList> AllPostings() const override { return All(); }

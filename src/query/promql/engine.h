@@ -1,0 +1,91 @@
+// The PromQL engine: evaluates parsed queries over any storage::Queryable,
+// with Prometheus 3.5's semantics (5m lookback, staleness markers,
+// left-open range selectors, rate/increase extrapolation, @ and offset,
+// subqueries, delayed __name__ removal) and its limits (timeout, maximum
+// samples in memory, concurrent queries, 11,000 points per series).
+//
+// Errors map to the HTTP API's error types through their Status code:
+//   InvalidArgument    -> bad_data (400)   parse errors, bad parameters
+//   FailedPrecondition -> execution (422)  evaluation errors ("vector cannot
+//                                          contain metrics with the same labelset")
+//   ResourceExhausted  -> execution (422)  "query processing would load too
+//                                          many samples into memory in query execution"
+//   DeadlineExceeded   -> timeout (503)    "query timed out in <where>"
+//   Cancelled          -> canceled (499)
+//   Unavailable        -> unavailable (503)
+//   anything else      -> internal (500)
+//
+// Thread-safety: an Engine may run many queries concurrently (at most
+// max_concurrent at a time; further queries wait, as in Prometheus).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "base/metrics.h"
+#include "base/result.h"
+#include "base/time.h"
+#include "query/promql/ast.h"
+#include "query/promql/parser.h"
+#include "query/promql/value.h"
+#include "storage/storage.h"
+
+namespace vigil::promql {
+
+struct EngineOptions {
+  int64_t lookback_delta_ms = 5 * kMinute;  // --query.lookback-delta
+  size_t max_samples = 50'000'000;          // --query.max-samples
+  int64_t timeout_ms = 2 * kMinute;         // --query.timeout
+  size_t max_concurrent = 20;               // --query.max-concurrency
+  // Parser settings (experimental functions, duration expressions).
+  ParseOptions parse;
+  metrics::Registry* registry = nullptr;  // vigil_promql_* metrics; null: private
+  Clock clock = SystemClock();            // for timeouts (tests replace it)
+};
+
+struct QueryStats {
+  uint64_t samples_total = 0;  // samples read from storage
+  uint64_t peak_samples = 0;   // most samples held in memory at once
+  double eval_seconds = 0;
+  double queue_seconds = 0;
+};
+
+struct QueryResult {
+  Value value;              // Vector/Scalar/String for instant queries, Matrix for range
+  Annotations annotations;  // warnings and infos
+  QueryStats stats;
+};
+
+class Engine {
+ public:
+  explicit Engine(EngineOptions options = {});
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Evaluates query at time ts (ms).
+  Result<QueryResult> InstantQuery(storage::Queryable* db, std::string_view query, int64_t ts);
+  // Evaluates query at start, start+step, ... <= end (ms). The result is a
+  // Matrix (a scalar or vector expression gives one series per output series).
+  Result<QueryResult> RangeQuery(storage::Queryable* db, std::string_view query, int64_t start,
+                                 int64_t end, int64_t step);
+  // The same for an already parsed expression.
+  Result<QueryResult> Evaluate(storage::Queryable* db, const Expr& expr, int64_t start, int64_t end,
+                               int64_t step, bool instant);
+
+  const EngineOptions& options() const { return opts_; }
+
+ private:
+  struct State;
+  EngineOptions opts_;
+  std::unique_ptr<State> state_;
+};
+
+// The Prometheus API error type for an engine Status: "bad_data",
+// "execution", "timeout", "canceled", "unavailable", "internal".
+const char* ErrorTypeOf(const Status& s);
+int HttpStatusOf(const Status& s);
+
+}  // namespace vigil::promql
