@@ -14,9 +14,10 @@ using namespace index_format;  // NOLINT(build/namespaces)
 
 namespace {
 
-// Checks the BE32 checksum that ends [begin, end).
+// Checks the BE32 checksum that ends [begin, end). Offsets come from the
+// file, so the range itself is checked first.
 bool ChecksumOK(std::string_view data, uint64_t begin, uint64_t end) {
-  if (end - begin < 4) return false;
+  if (begin > end || end > data.size() || end - begin < 4) return false;
   uint32_t want = DecodeFixed32BE(data.data() + end - 4);
   return Checksum32(data.data() + begin, end - 4 - begin) == want;
 }
@@ -107,7 +108,8 @@ Status IndexReader::LoadSeriesTable(uint64_t begin, uint64_t end, uint64_t serie
   uint64_t want = series_begin;
   for (uint64_t g = 0; g < groups; ++g) {
     uint64_t off = DecodeFixed64BE(data_.data() + group_table_ + 8 * g);
-    if (g == 0 ? off != want : off <= want + 4)
+    // `off >= series_end_` first: it keeps `want + 4` from wrapping.
+    if (g == 0 ? off != want : off >= series_end_ || off <= want + 4)
       return Corrupt(group_table_ + 8 * g, "group offset");
     want = off;
   }
