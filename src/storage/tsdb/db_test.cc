@@ -270,6 +270,45 @@ TEST(DbTest, DeleteHidesSamplesInHeadAndBlocksAndCleanTombstonesRewrites) {
   EXPECT_EQ(Query(db2->get(), id1)[0].samples.size(), got[0].samples.size());
 }
 
+// /api/v1/series asks for labels only (SelectHints::series_only), which the
+// head answers without copying chunk bytes: it must still return exactly
+// the series a full select returns, deleted ranges and time bounds included.
+TEST(DbTest, SeriesOnlySelectReturnsTheSeriesOfAFullSelect) {
+  testing::TempDir dir;
+  auto db = DB::Open(dir.path(), TestOptions());
+  ASSERT_TRUE(db.ok());
+  Fill(db->get(), 4, 1200, 0);  // 5h: a block and the head
+  ASSERT_TRUE((*db)->Compact().ok());
+  Fill(db->get(), 1, 10, 4 * kHour + 30 * kMinute, "head_only");
+  // Everything id=2 has after 3h is deleted; id=3 loses everything.
+  ASSERT_TRUE((*db)->Delete(3 * kHour, INT64_MAX, {model::Matcher::Equal("id", "2")}).ok());
+  ASSERT_TRUE((*db)->Delete(INT64_MIN, INT64_MAX, {model::Matcher::Equal("id", "3")}).ok());
+  auto names = [&](int64_t mint, int64_t maxt, bool series_only) {
+    std::vector<std::string> out;
+    auto q = (*db)->NewQuerier(mint, maxt);
+    EXPECT_TRUE(q.ok());
+    storage::SelectHints hints;
+    hints.start = mint;
+    hints.end = maxt;
+    hints.series_only = series_only;
+    auto set = (*q)->Select(true, &hints, AllSeries());
+    while (set->Next()) {
+      if (!series_only) {
+        auto it = set->At().Iterator();
+        if (!it->Next()) continue;  // a full select may list series without samples
+      }
+      out.push_back(set->At().labels().ToString());
+    }
+    EXPECT_TRUE(set->status().ok());
+    return out;
+  };
+  for (auto [mint, maxt] : std::vector<std::pair<int64_t, int64_t>>{
+           {INT64_MIN, INT64_MAX}, {4 * kHour, 5 * kHour}, {0, kMinute}, {6 * kHour, 7 * kHour}}) {
+    EXPECT_EQ(names(mint, maxt, true), names(mint, maxt, false)) << mint << ".." << maxt;
+  }
+  EXPECT_EQ(names(4 * kHour, 5 * kHour, true).size(), 3u);  // id 0 and 1, head_only
+}
+
 TEST(DbTest, HeadStatusShowsCardinality) {
   testing::TempDir dir;
   auto db = DB::Open(dir.path(), TestOptions());

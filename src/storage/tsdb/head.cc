@@ -309,7 +309,7 @@ struct HeadSeriesCopy {
 }  // namespace
 
 Result<std::vector<SeriesChunks>> Head::Select(const std::vector<model::Matcher>& matchers,
-                                               int64_t mint, int64_t maxt) {
+                                               int64_t mint, int64_t maxt, bool labels_only) {
   VIGIL_ASSIGN_OR_RETURN(std::vector<SeriesRef> refs, SelectRefs(matchers));
   std::vector<SeriesChunks> out;
   out.reserve(refs.size());
@@ -332,9 +332,10 @@ Result<std::vector<SeriesChunks>> Head::Select(const std::vector<model::Matcher>
       if (s->open && s->open->NumSamples() > 0 && s->open->MaxTime() >= mint &&
           s->open->MinTime() <= maxt &&
           !block::CoversRange(s->deleted, s->open->MinTime(), s->open->MaxTime())) {
-        keep->owned.emplace_back(s->open->Bytes());
-        sc.chunks.push_back(ChunkView{s->open->MinTime(), s->open->MaxTime(),
-                                      chunkenc::Encoding::kXor, keep->owned.back(), nullptr});
+        if (!labels_only) keep->owned.emplace_back(s->open->Bytes());
+        sc.chunks.push_back(
+            ChunkView{s->open->MinTime(), s->open->MaxTime(), chunkenc::Encoding::kXor,
+                      labels_only ? std::string_view() : keep->owned.back(), nullptr});
       }
       if (!s->ooo.empty()) {
         auto lo = std::lower_bound(s->ooo.begin(), s->ooo.end(), mint,
@@ -342,7 +343,9 @@ Result<std::vector<SeriesChunks>> Head::Select(const std::vector<model::Matcher>
         auto hi = std::upper_bound(s->ooo.begin(), s->ooo.end(), maxt,
                                    [](int64_t b, const model::Sample& a) { return b < a.t; });
         size_t n = static_cast<size_t>(hi - lo);
-        if (n > 0 && !block::CoversRange(s->deleted, lo->t, (hi - 1)->t)) {
+        if (n > 0 && labels_only && !block::CoversRange(s->deleted, lo->t, (hi - 1)->t)) {
+          sc.chunks.push_back(ChunkView{lo->t, (hi - 1)->t, chunkenc::Encoding::kXor, {}, nullptr});
+        } else if (n > 0 && !block::CoversRange(s->deleted, lo->t, (hi - 1)->t)) {
           // At most one chunk's worth is kept per series; larger buffers are split.
           std::vector<model::Sample> in_range(lo, hi);
           if (in_range.size() > static_cast<size_t>(chunkenc::kMaxSamplesPerChunk)) {

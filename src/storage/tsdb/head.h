@@ -207,9 +207,10 @@ class Head {
   MemPostings& postings() { return postings_; }
 
   // The series matching matchers with data in [mint, maxt], sorted by
-  // labels, with their chunks copied or shared for reading.
+  // labels, with their chunks copied or shared for reading. With
+  // labels_only the chunks carry their time ranges but no bytes.
   Result<std::vector<SeriesChunks>> Select(const std::vector<model::Matcher>& matchers,
-                                           int64_t mint, int64_t maxt);
+                                           int64_t mint, int64_t maxt, bool labels_only = false);
   // Refs of the series matching matchers (Prometheus' PostingsForMatchers).
   Result<std::vector<storage::SeriesRef>> SelectRefs(const std::vector<model::Matcher>& matchers) {
     return block::Select(postings_, matchers);

@@ -304,7 +304,7 @@ std::unique_ptr<storage::SeriesSet> DbQuerier::Select(bool /*sorted*/,
     sources.push_back(std::move(*r));
   }
   if (head_ != nullptr) {
-    auto r = head_->Select(matchers, mint_, maxt_);
+    auto r = head_->Select(matchers, mint_, maxt_, labels_only);
     if (!r.ok()) return storage::ErrorSeriesSet(r.status());
     sources.push_back(std::move(*r));
   }
