@@ -102,6 +102,8 @@ using ExprPtr = std::unique_ptr<Expr>;
 struct NumberLiteral final : Expr {
   NumberLiteral() : Expr(ExprKind::kNumber) {}
   double value = 0;
+  // Written as a duration ("5m" is 300): printed back as one.
+  bool duration = false;
   ValueType type() const override { return ValueType::kScalar; }
 };
 
@@ -118,6 +120,9 @@ struct VectorSelector final : Expr {
   int64_t offset_ms = 0;                 // may be negative
   AtModifier at = AtModifier::kNone;
   int64_t at_ms = 0;  // for kTimestamp
+  // The offset as written when it was a duration expression ("(1h + 1m)"),
+  // so that it is printed back as written; offset_ms holds its value.
+  std::string offset_expr;
   ValueType type() const override { return ValueType::kVector; }
 };
 
@@ -125,6 +130,7 @@ struct MatrixSelector final : Expr {
   MatrixSelector() : Expr(ExprKind::kMatrixSelector) {}
   std::unique_ptr<VectorSelector> selector;  // carries offset and @
   int64_t range_ms = 0;
+  std::string range_expr;  // as written when a duration expression ("5m * 2"), for printing
   ValueType type() const override { return ValueType::kMatrix; }
 };
 
@@ -136,6 +142,10 @@ struct SubqueryExpr final : Expr {
   int64_t offset_ms = 0;
   AtModifier at = AtModifier::kNone;
   int64_t at_ms = 0;
+  // As written when duration expressions, for printing (see VectorSelector).
+  std::string range_expr;
+  std::string step_expr;
+  std::string offset_expr;
   ValueType type() const override { return ValueType::kMatrix; }
 };
 
