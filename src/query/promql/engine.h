@@ -41,13 +41,26 @@ struct EngineOptions {
   size_t max_concurrent = 20;               // --query.max-concurrency
   // Parser settings (experimental functions, duration expressions).
   ParseOptions parse;
+  // The step of subqueries written without one ("[30m:]"): Prometheus' global
+  // evaluation interval.
+  int64_t default_subquery_step_ms = kMinute;
   metrics::Registry* registry = nullptr;  // vigil_promql_* metrics; null: private
   Clock clock = SystemClock();            // for timeouts (tests replace it)
 };
 
+// Per-query settings, as the HTTP API's timeout and lookback_delta
+// parameters give them. Zero takes the engine's option; a per-query timeout
+// can only shorten the engine's.
+struct QueryOptions {
+  int64_t lookback_delta_ms = 0;
+  int64_t timeout_ms = 0;
+};
+
 struct QueryStats {
-  uint64_t samples_total = 0;  // samples read from storage
-  uint64_t peak_samples = 0;   // most samples held in memory at once
+  // Samples read, as Prometheus' totalQueryableSamples counts them (a range
+  // vector's window is counted again at every step).
+  uint64_t samples_total = 0;
+  uint64_t peak_samples = 0;  // most samples held in memory at once
   double eval_seconds = 0;
   double queue_seconds = 0;
 };
@@ -74,6 +87,8 @@ class Engine {
   // The same for an already parsed expression.
   Result<QueryResult> Evaluate(storage::Queryable* db, const Expr& expr, int64_t start, int64_t end,
                                int64_t step, bool instant);
+  Result<QueryResult> Evaluate(storage::Queryable* db, const Expr& expr, int64_t start, int64_t end,
+                               int64_t step, bool instant, const QueryOptions& query_options);
 
   const EngineOptions& options() const { return opts_; }
 
