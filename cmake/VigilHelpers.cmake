@@ -16,12 +16,13 @@ function(vigil_test name)
   if(NOT ARG_LABELS)
     set(ARG_LABELS unit)
   endif()
-  # One label per program: gtest_discover_tests flattens PROPERTIES, so a
-  # list of labels would not survive.
+  # One label and one environment variable per program: gtest_discover_tests
+  # flattens PROPERTIES, so a list would not survive. Tests that need the
+  # source tree get it as a compile definition instead.
   gtest_discover_tests(${name}
     DISCOVERY_TIMEOUT 60
     PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
-               ENVIRONMENT "VIGIL_BINARY=${PROJECT_BINARY_DIR}/vigil;VIGIL_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+               ENVIRONMENT "VIGIL_BINARY=${PROJECT_BINARY_DIR}/vigil")
 endfunction()
 
 # vigil_fuzz(NAME SOURCE LIBS...)
