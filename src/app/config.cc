@@ -22,7 +22,52 @@ bool Explicit(const std::vector<std::string>& flags, std::string_view name) {
   return std::find(flags.begin(), flags.end(), name) != flags.end();
 }
 
+// Fields of Prometheus' configuration whose type is Secret (common/config and
+// the service discovery configs): shown as "<secret>".
+bool IsSecretField(std::string_view key) {
+  static constexpr std::string_view kSecrets[] = {
+      "password",      "bearer_token", "credentials",
+      "client_secret", "secret_key",   "token",
+      "api_key",       "auth_token",   "application_credential_secret",
+  };
+  return std::find(std::begin(kSecrets), std::end(kSecrets), key) != std::end(kSecrets);
+}
+
+// A copy of n with secret scalars replaced.
+YAML::Node Redacted(const YAML::Node& n) {
+  if (n.IsMap()) {
+    YAML::Node out(YAML::NodeType::Map);
+    for (const auto& kv : n) {
+      const YAML::Node& v = kv.second;
+      bool secret = kv.first.IsScalar() && IsSecretField(kv.first.Scalar()) && v.IsScalar() &&
+                    !v.Scalar().empty();
+      out[Redacted(kv.first)] = secret ? YAML::Node("<secret>") : Redacted(v);
+    }
+    return out;
+  }
+  if (n.IsSequence()) {
+    YAML::Node out(YAML::NodeType::Sequence);
+    for (const auto& item : n) out.push_back(Redacted(item));
+    return out;
+  }
+  return YAML::Clone(n);
+}
+
 }  // namespace
+
+Result<std::string> ConfigForStatusPage(std::string_view yaml_text) {
+  try {
+    YAML::Node root = YAML::Load(std::string(yaml_text));
+    if (root.IsNull()) return std::string();
+    YAML::Emitter out;
+    out << Redacted(root);
+    std::string text = out.c_str();
+    if (!text.empty() && text.back() != '\n') text.push_back('\n');
+    return text;
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument(fmt::format("config file: {}", e.what()));
+  }
+}
 
 Result<uint64_t> ParseByteSize(std::string_view s) {
   static constexpr struct {
@@ -136,7 +181,7 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg,
   for (const auto& section : vigil) {
     std::string name = section.first.as<std::string>();
     const YAML::Node& body = section.second;
-    if (name != "storage" && name != "web" && name != "log") {
+    if (name != "storage" && name != "web" && name != "log" && name != "query") {
       return At(path, section.first, fmt::format("field {} not found in vigil", name));
     }
     if (!body.IsMap()) return At(path, body, fmt::format("vigil.{} must be a mapping", name));
@@ -175,6 +220,18 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg,
         s = set("web.enable-admin-api", [&] { return boolean(v, &cfg->enable_admin_api); });
       } else if (name == "web" && key == "max_write_bytes") {
         s = set("web.max-write-bytes", [&] { return size(v, &cfg->max_write_bytes); });
+      } else if (name == "query" && key == "lookback_delta") {
+        s = set("query.lookback-delta", [&] { return duration(v, &cfg->query_lookback_delta_ms); });
+      } else if (name == "query" && key == "max_samples") {
+        s = set("query.max-samples", [&] { return count(v, &cfg->query_max_samples); });
+      } else if (name == "query" && key == "timeout") {
+        s = set("query.timeout", [&] { return duration(v, &cfg->query_timeout_ms); });
+      } else if (name == "query" && key == "max_concurrency") {
+        s = set("query.max-concurrency", [&] {
+          VIGIL_RETURN_IF_ERROR(count(v, &cfg->query_max_concurrency));
+          if (cfg->query_max_concurrency == 0) return At(path, v, "must be at least 1");
+          return Status::OK();
+        });
       } else if (name == "log" && key == "level") {
         s = set("log.level", [&] { return str(v, &cfg->log_level); });
       } else if (name == "log" && key == "format") {

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -40,6 +41,16 @@ struct ServeConfig {
   uint64_t max_write_bytes = 32ull << 20;
   uint64_t max_decoded_write_bytes = 256ull << 20;
   int http_threads = 0;
+
+  // Query (PromQL engine), as Prometheus' --query.* flags.
+  int64_t query_lookback_delta_ms = 5 * 60 * 1000;
+  uint64_t query_max_samples = 50'000'000;
+  int64_t query_timeout_ms = 2 * 60 * 1000;
+  uint64_t query_max_concurrency = 20;
+
+  // Every command-line flag (all its long names) and its value as text, for
+  // /api/v1/status/flags. Filled by main.
+  std::vector<std::pair<std::string, std::string>> flag_values;
 };
 
 // Applies the `vigil:` section of a config file to *cfg. Keys named in
@@ -47,6 +58,12 @@ struct ServeConfig {
 // line and are not overridden.
 Status LoadConfigFile(const std::string& path, ServeConfig* cfg,
                       const std::vector<std::string>& explicit_flags);
+
+// The config file as /api/v1/status/config shows it: re-emitted YAML with the
+// values of secret fields (password, bearer_token, credentials,
+// client_secret, secret_key, token, ...) replaced by "<secret>", as
+// Prometheus prints its config. Comments do not survive.
+Result<std::string> ConfigForStatusPage(std::string_view yaml_text);
 
 // "512MB", "10GB", "1TB" (base 2, as Prometheus' --storage.tsdb.retention.size), or bytes.
 Result<uint64_t> ParseByteSize(std::string_view s);

@@ -70,6 +70,69 @@ TEST(ConfigTest, BadValuesAndYamlErrorsArePositioned) {
   std::remove(bad.c_str());
 }
 
+TEST(ConfigTest, ReadsTheQuerySection) {
+  std::string path = WriteTemp(R"(
+vigil:
+  query:
+    lookback_delta: 10m
+    max_samples: 1000
+    timeout: 30s
+    max_concurrency: 4
+)");
+  ServeConfig cfg;
+  ASSERT_TRUE(LoadConfigFile(path, &cfg, {"query.timeout"}).ok());
+  EXPECT_EQ(cfg.query_lookback_delta_ms, 10 * 60 * 1000);
+  EXPECT_EQ(cfg.query_max_samples, 1000u);
+  EXPECT_EQ(cfg.query_timeout_ms, 2 * 60 * 1000);  // the flag wins
+  EXPECT_EQ(cfg.query_max_concurrency, 4u);
+  std::remove(path.c_str());
+}
+
+TEST(ConfigTest, BadQueryValuesArePositioned) {
+  std::string path = WriteTemp("vigil:\n  query:\n    max_concurrency: 0\n");
+  ServeConfig cfg;
+  Status s = LoadConfigFile(path, &cfg, {});
+  EXPECT_EQ(s.message(), path + ":3:22: must be at least 1");
+  std::string bad = WriteTemp("vigil:\n  query:\n    timeout: soon\n");
+  s = LoadConfigFile(bad, &cfg, {});
+  EXPECT_EQ(s.message().rfind(bad + ":3:14:", 0), 0u) << s.message();
+  std::string unknown = WriteTemp("vigil:\n  query:\n    max_sample: 1\n");
+  s = LoadConfigFile(unknown, &cfg, {});
+  EXPECT_EQ(s.message(), unknown + ":3:5: field max_sample not found in vigil.query");
+  std::remove(path.c_str());
+  std::remove(bad.c_str());
+  std::remove(unknown.c_str());
+}
+
+// /api/v1/status/config must not hand out the passwords of a prometheus.yml.
+TEST(ConfigTest, StatusPageConfigHidesSecrets) {
+  auto shown = ConfigForStatusPage(R"(
+global:
+  scrape_interval: 15s  # comment
+remote_write:
+  - url: http://x/api/v1/write
+    basic_auth:
+      username: u
+      password: hunter2
+    authorization:
+      credentials: abc
+      credentials_file: /etc/token
+    oauth2:
+      client_secret: ""
+vigil:
+  query:
+    timeout: 30s
+)");
+  ASSERT_TRUE(shown.ok()) << shown.status().ToString();
+  EXPECT_EQ(*shown,
+            "global:\n  scrape_interval: 15s\nremote_write:\n  - url: http://x/api/v1/write\n"
+            "    basic_auth:\n      username: u\n      password: <secret>\n"
+            "    authorization:\n      credentials: <secret>\n      credentials_file: /etc/token\n"
+            "    oauth2:\n      client_secret: \"\"\nvigil:\n  query:\n    timeout: 30s\n");
+  EXPECT_EQ(*ConfigForStatusPage(""), "");
+  EXPECT_FALSE(ConfigForStatusPage("a: [").ok());
+}
+
 TEST(ConfigTest, ByteSizes) {
   EXPECT_EQ(*ParseByteSize("512MB"), 512ull << 20);
   EXPECT_EQ(*ParseByteSize("1TB"), 1ull << 40);

@@ -7,6 +7,7 @@
 // accept Prometheus' own spelling too (--web.listen-address, --storage.tsdb.path,
 // --storage.tsdb.retention.time, --storage.tsdb.retention.size, --config.file).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -27,6 +28,8 @@ struct FlagText {
   std::string ooo_window;
   std::string wal_fsync;
   std::string max_write_bytes;
+  std::string query_lookback_delta;
+  std::string query_timeout;
 };
 
 void AddServeFlags(CLI::App* cmd, ServeConfig* cfg, FlagText* text) {
@@ -92,6 +95,23 @@ void AddServeFlags(CLI::App* cmd, ServeConfig* cfg, FlagText* text) {
   cmd->add_option("--web.threads", cfg->http_threads, "HTTP worker threads (0: one per core)")
       ->capture_default_str()
       ->group("Web");
+
+  cmd->add_option("--query.lookback-delta", text->query_lookback_delta,
+                  "How far back an instant vector selector looks for the latest sample")
+      ->default_str("5m")
+      ->group("Query");
+  cmd->add_option("--query.max-samples", cfg->query_max_samples,
+                  "Most samples a single query may hold in memory; more fails the query")
+      ->capture_default_str()
+      ->group("Query");
+  cmd->add_option("--query.timeout", text->query_timeout,
+                  "Longest a query may run before it is aborted")
+      ->default_str("2m")
+      ->group("Query");
+  cmd->add_option("--query.max-concurrency", cfg->query_max_concurrency,
+                  "Most queries evaluated at once; further queries wait")
+      ->capture_default_str()
+      ->group("Query");
 }
 
 // Turns the text flags into values; returns false with a message on error.
@@ -120,7 +140,13 @@ bool ResolveFlags(const FlagText& text, ServeConfig* cfg, std::string* err) {
          size("retention.size", text.retention_size, &cfg->retention_bytes) &&
          dur("storage.ooo-window", text.ooo_window, &cfg->ooo_window_ms) &&
          dur("storage.wal-fsync-interval", text.wal_fsync, &cfg->wal_fsync_interval_ms) &&
-         size("web.max-write-bytes", text.max_write_bytes, &cfg->max_write_bytes);
+         size("web.max-write-bytes", text.max_write_bytes, &cfg->max_write_bytes) &&
+         dur("query.lookback-delta", text.query_lookback_delta, &cfg->query_lookback_delta_ms) &&
+         dur("query.timeout", text.query_timeout, &cfg->query_timeout_ms) && [&] {
+           if (cfg->query_max_concurrency > 0) return true;
+           *err = "--query.max-concurrency: must be at least 1";
+           return false;
+         }();
 }
 
 std::vector<std::string> ExplicitFlags(const CLI::App& cmd) {
@@ -128,6 +154,28 @@ std::vector<std::string> ExplicitFlags(const CLI::App& cmd) {
   for (const CLI::Option* o : cmd.get_options()) {
     if (o->count() == 0) continue;
     for (const auto& n : o->get_lnames()) out.push_back(n);
+  }
+  return out;
+}
+
+// Every flag under each of its long names with its value (as given, else the
+// default), as Prometheus' /api/v1/status/flags lists them.
+std::vector<std::pair<std::string, std::string>> FlagValues(const CLI::App& cmd) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const CLI::Option* o : cmd.get_options()) {
+    std::string value;
+    bool is_flag = o->get_expected_max() == 0;  // add_flag sets expected(0)
+    if (o->count() > 0 && is_flag) {
+      // --flag, --flag=true or --flag=false; the last one counts.
+      value = o->as<bool>() ? "true" : "false";
+    } else if (o->count() > 0) {
+      value = fmt::format("{}", fmt::join(o->results(), ","));
+    } else {
+      value = is_flag ? "false" : o->get_default_str();
+    }
+    for (const auto& n : o->get_lnames()) {
+      if (n != "help") out.emplace_back(n, value);
+    }
   }
   return out;
 }
@@ -175,6 +223,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "vigil: %s\n", err.c_str());
     return 2;
   }
+  cfg.flag_values = FlagValues(*serve);
   if (!cfg.config_file.empty()) {
     vigil::Status s = vigil::app::LoadConfigFile(cfg.config_file, &cfg, ExplicitFlags(*serve));
     if (!s.ok()) {

@@ -1,19 +1,71 @@
 #include "app/serve.h"
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <thread>
 
 #include "api/api.h"
 #include "api/http/server.h"
+#include "api/query/query_api.h"
 #include "app/version.h"
 #include "base/file.h"
 #include "base/logging.h"
 #include "base/metrics.h"
+#include "base/time.h"
 #include "storage/tsdb/db.h"
+#ifdef VIGIL_WITH_PROMQL
+#include "query/promql/engine.h"
+#endif
 
 namespace vigil::app {
+
+namespace {
+
+#ifndef VIGIL_GIT_BRANCH
+#define VIGIL_GIT_BRANCH ""
+#endif
+
+// What /api/v1/status/* report about this process.
+api::query::QueryApiOptions StatusOptions(const ServeConfig& cfg, int64_t start_ms,
+                                          metrics::Registry* registry) {
+  api::query::QueryApiOptions o;
+  o.build.version = Version();
+  o.build.revision = GitCommit();
+  o.build.branch = VIGIL_GIT_BRANCH;
+  o.build.go_version = "gcc " __VERSION__;
+  o.runtime.start_time_ms = start_ms;
+  o.runtime.last_config_time_ms = start_ms;  // the config is read once, at start
+  char buf[4096];
+  if (getcwd(buf, sizeof(buf)) != nullptr) o.runtime.cwd = buf;
+  if (gethostname(buf, sizeof(buf)) == 0) o.runtime.hostname = buf;
+  o.runtime.storage_retention = api::query::FormatRetention(cfg.retention_ms, cfg.retention_bytes);
+  o.runtime.gomaxprocs = cfg.http_threads > 0
+                             ? cfg.http_threads
+                             : static_cast<int>(std::thread::hardware_concurrency());
+  o.runtime.corruption_count = [registry] {
+    double n = 0;
+    registry
+        ->CounterFamily("vigil_tsdb_wal_corruptions_total",
+                        "Corrupt regions found in WAL segments, by reason.", {"reason"})
+        .ForEach(
+            [&n](const std::vector<std::string>&, const metrics::Counter& c) { n += c.Value(); });
+    return static_cast<int64_t>(n);
+  };
+  o.flags = cfg.flag_values;
+  if (!cfg.config_file.empty()) {
+    auto text = fs::ReadFile(cfg.config_file);
+    if (text.ok()) {
+      auto shown = ConfigForStatusPage(*text);
+      if (shown.ok()) o.config_yaml = std::move(*shown);
+    }
+  }
+  return o;
+}
+
+}  // namespace
 
 int Serve(const ServeConfig& cfg) {
   auto log = log::Get("main");
@@ -29,6 +81,7 @@ int Serve(const ServeConfig& cfg) {
             cfg.data_dir, cfg.listen);
   metrics::Registry& registry = metrics::DefaultRegistry();
   auto start = std::chrono::steady_clock::now();
+  const int64_t start_ms = NowMillis();
 
   if (Status s = fs::CreateDirs(cfg.data_dir); !s.ok()) {
     log->error("{}", s.ToString());
@@ -69,6 +122,21 @@ int Serve(const ServeConfig& cfg) {
   ao.read.registry = &registry;
   ao.version = Version();
   api::RegisterStorageApi(&router, ao);
+
+  api::query::QueryApiOptions qo = StatusOptions(cfg, start_ms, &registry);
+  qo.storage = db->get();
+  qo.ready = &ready;
+#ifdef VIGIL_WITH_PROMQL
+  promql::EngineOptions eo;
+  eo.lookback_delta_ms = cfg.query_lookback_delta_ms;
+  eo.max_samples = cfg.query_max_samples;
+  eo.timeout_ms = cfg.query_timeout_ms;
+  eo.max_concurrent = cfg.query_max_concurrency;
+  eo.registry = &registry;
+  promql::Engine engine(eo);
+  qo.engine = &engine;
+#endif
+  api::query::RegisterQueryApi(&router, qo);
 
   http::ServerOptions so;
   so.listen = cfg.listen;

@@ -181,6 +181,20 @@ HttpResult HttpGet(const std::string& url) {
   return r;
 }
 
+std::string FormEncode(const std::vector<std::pair<std::string, std::string>>& params) {
+  std::string out;
+  for (const auto& [k, v] : params) {
+    if (!out.empty()) out.push_back('&');
+    for (const std::string* part : {&k, &v}) {
+      char* e = curl_easy_escape(nullptr, part->data(), static_cast<int>(part->size()));
+      out += e;
+      curl_free(e);
+      if (part == &k) out.push_back('=');
+    }
+  }
+  return out;
+}
+
 HttpResult HttpPost(const std::string& url, const std::string& body,
                     const std::vector<std::string>& headers) {
   CURL* c = curl_easy_init();
@@ -268,6 +282,58 @@ int FreePort() {
   return port;
 }
 
+int RunCommand(const std::vector<std::string>& argv, std::string* output, int timeout_ms) {
+  output->clear();
+  char path[] = "/tmp/vigil-itest-cmd-XXXXXX";
+  int fd = mkstemp(path);
+  if (fd < 0) return -1;
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(fd);
+    unlink(path);
+    return -1;
+  }
+  if (pid == 0) {
+    dup2(fd, 1);
+    dup2(fd, 2);
+    close(fd);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  close(fd);
+  int status = 0;
+  bool exited = false;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      exited = true;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  if (!exited) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+  }
+  *output = ReadFileOrEmpty(path);
+  unlink(path);
+  if (!exited || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
+}
+
+std::string FindExecutable(const std::vector<std::string>& paths) {
+  for (const auto& p : paths) {
+    if (access(p.c_str(), X_OK) == 0) return p;
+  }
+  return "";
+}
+
 // --- remote_write / remote_read ---
 
 std::string SnappyCompress(const std::string& raw) {
@@ -297,6 +363,12 @@ std::string EncodeWriteRequest(const std::vector<TestSeries>& series) {
 HttpResult RemoteWriteRaw(const std::string& url, const std::string& body,
                           const std::vector<std::string>& headers) {
   return HttpPost(url, body, headers);
+}
+
+HttpResult RemoteWriteTo(const std::string& url, const std::vector<TestSeries>& series) {
+  return HttpPost(url, SnappyCompress(EncodeWriteRequest(series)),
+                  {"Content-Encoding: snappy", "Content-Type: application/x-protobuf",
+                   "X-Prometheus-Remote-Write-Version: 0.1.0"});
 }
 
 HttpResult RemoteWrite(const Vigil& v, const std::vector<TestSeries>& series) {

@@ -65,6 +65,8 @@ struct HttpResult {
   std::string error;                           // transport error, if any
 };
 HttpResult HttpGet(const std::string& url);
+// "a=1&b=x%20y": parameters percent-encoded for a URL query or a form body.
+std::string FormEncode(const std::vector<std::pair<std::string, std::string>>& params);
 HttpResult HttpPost(const std::string& url, const std::string& body,
                     const std::vector<std::string>& headers);
 // A request with only a Content-Length header and no body (for size limits).
@@ -91,5 +93,15 @@ int FreePort();
 std::string ReadFileOrEmpty(const std::string& path);
 // Waits until GET url answers 200 (or timeout); returns whether it did.
 bool WaitForHttp200(const std::string& url, int timeout_ms);
+
+// remote_write (snappy protobuf, 0.1.0) to any receiver, e.g. a Prometheus
+// started with --web.enable-remote-write-receiver.
+HttpResult RemoteWriteTo(const std::string& url, const std::vector<TestSeries>& series);
+// The first of paths that is an executable file, or "".
+std::string FindExecutable(const std::vector<std::string>& paths);
+// Runs argv (argv[0] a path) to completion; stdout and stderr together go to
+// *output. Returns the exit code, or -1 if it could not run, died of a
+// signal, or was killed after timeout_ms.
+int RunCommand(const std::vector<std::string>& argv, std::string* output, int timeout_ms = 60000);
 
 }  // namespace vigil::itest

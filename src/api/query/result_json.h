@@ -1,0 +1,61 @@
+// The query API's JSON documents in Prometheus 3.5's shapes: the envelope
+// ({"status":"success","data":...,"warnings":[...],"infos":[...]} and
+// {"status":"error","errorType":...,"error":...}), PromQL values as
+// /api/v1/query and /api/v1/query_range return them, and the stats object.
+//
+//   vector  [{"metric":{...},"value":[1700000000.500,"1"]},...]
+//   matrix  [{"metric":{...},"values":[[1700000000,"1"],...]},...]
+//   scalar  [1700000000.5,"1"]      (timestamp as a JSON float, value in 'f' format)
+//   string  [1700000000.5,"text"]
+//
+// Warnings and infos are capped at 10 each, the rest summarised as
+// "N more warning annotations omitted", as Prometheus' AsStrings(query, 10, 10).
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/query/go_json.h"
+#include "model/labels.h"
+#include "query/promql/value.h"
+
+namespace vigil::api::query {
+
+// stats.BuiltinStats: timings in seconds and sample counts.
+struct QueryStatsJson {
+  double eval_total_time = 0;
+  double result_sort_time = 0;
+  double query_preparation_time = 0;
+  double inner_eval_time = 0;
+  double exec_queue_time = 0;
+  double exec_total_time = 0;
+  uint64_t total_queryable_samples = 0;
+  uint64_t peak_samples = 0;
+};
+
+// "vector", "matrix", "scalar", "string" (empty for an empty Value).
+std::string_view ResultTypeName(const promql::Value& v);
+
+// {"name":"value",...} as Prometheus' labels encoder writes it.
+void WriteLabels(GoJsonWriter& w, const model::Labels& labels);
+// The result array for v (see the file comment).
+void WriteResult(GoJsonWriter& w, const promql::Value& v);
+void WriteStats(GoJsonWriter& w, const QueryStatsJson& s);
+
+// {"status":"success","data": — the caller writes the data value next and
+// then calls FinishSuccess.
+void StartSuccess(GoJsonWriter& w);
+// Writes the capped "warnings" and "infos" (when not empty) and closes the envelope.
+void FinishSuccess(GoJsonWriter& w, const std::vector<std::string>& warnings,
+                   const std::vector<std::string>& infos);
+
+// A whole query answer: data {"resultType","result"[,"stats"]}.
+std::string QuerySuccessBody(const promql::Value& v, const std::vector<std::string>& warnings,
+                             const std::vector<std::string>& infos, const QueryStatsJson* stats);
+std::string ErrorBody(std::string_view error_type, std::string_view message);
+
+}  // namespace vigil::api::query
