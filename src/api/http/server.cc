@@ -135,6 +135,11 @@ struct Server::Impl {
   std::mutex mu;
   std::condition_variable sessions_gone;
   std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+  // Set (under mu, notifying sessions_gone) once the accept loop has seen
+  // the shutdown and will not accept again. Shutdown waits for it: a
+  // connection whose accept completed but whose handler had not run yet
+  // would otherwise stay open, unseen, once the io_context stops.
+  bool accept_stopped = false;
 
   std::mutex shutdown_mu;  // serializes Shutdown calls
   bool shut_down = false;
@@ -152,6 +157,7 @@ struct Server::Impl {
 
   void Accept();
   void OnAccept(boost::system::error_code ec, tcp::socket socket);
+  void AcceptStopped();
   void Run();
   // Snapshot of the live sessions, taken under mu but released outside it
   // (dropping the last reference runs a destructor that takes mu).
@@ -490,14 +496,22 @@ void Server::Impl::Accept() {
                         });
 }
 
+void Server::Impl::AcceptStopped() {
+  std::lock_guard<std::mutex> lock(mu);
+  accept_stopped = true;
+  sessions_gone.notify_all();
+}
+
 void Server::Impl::OnAccept(boost::system::error_code ec, tcp::socket socket) {
-  if (ec == net::error::operation_aborted || shutting_down.load()) return;
+  // The socket (if any) closes as it goes out of scope.
+  if (ec == net::error::operation_aborted || shutting_down.load()) return AcceptStopped();
   if (ec) {
     // EMFILE and friends: back off instead of spinning on the error.
     log->warn("accept on {}: {}", address, ErrorText(ec));
     accept_retry.emplace(acceptor.get_executor(), std::chrono::milliseconds(100));
     accept_retry->async_wait([this](boost::system::error_code ec) {
-      if (!ec && !shutting_down.load()) Accept();
+      if (!ec && !shutting_down.load()) return Accept();
+      AcceptStopped();
     });
     return;
   }
@@ -651,7 +665,8 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
   }
   {
     std::unique_lock<std::mutex> lock(s.mu);
-    s.sessions_gone.wait_until(lock, deadline, [&s] { return s.sessions.empty(); });
+    s.sessions_gone.wait_until(lock, deadline,
+                               [&s] { return s.sessions.empty() && s.accept_stopped; });
   }
   if (auto left = s.LiveSessions(); !left.empty()) {
     if (grace.count() > 0) {
