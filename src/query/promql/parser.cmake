@@ -17,7 +17,7 @@ target_link_libraries(vigil_promql_parser
 
 vigil_test(vigil_promql_parser_test
   SOURCES parser_test.cc parser_upstream_test.cc
-  LIBS vigil_promql_parser fmt::fmt)
+  LIBS vigil_promql_parser dep::re2 fmt::fmt)
 if(TARGET vigil_promql_parser_test)
   target_compile_definitions(vigil_promql_parser_test PRIVATE
     VIGIL_PARSER_TEST_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
