@@ -2,9 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
 #include <cmath>
-#include <cstdlib>
 
 namespace vigil::api::query {
 
@@ -15,83 +13,6 @@ constexpr char kHex[] = "0123456789abcdef";
 bool HtmlUnsafe(unsigned char c) { return c == '<' || c == '>' || c == '&'; }
 
 }  // namespace
-
-// Go's utf8.DecodeRuneInString reports RuneError with size 1 where this returns 0.
-size_t Utf8SequenceAt(std::string_view s, size_t i, uint32_t* cp) {
-  auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = b(i);
-  size_t n = 0;
-  unsigned char lo = 0x80, hi = 0xbf;
-  if (c >= 0xc2 && c <= 0xdf) {
-    n = 2;
-    *cp = c & 0x1f;
-  } else if (c >= 0xe0 && c <= 0xef) {
-    n = 3;
-    *cp = c & 0x0f;
-    if (c == 0xe0) lo = 0xa0;
-    if (c == 0xed) hi = 0x9f;  // no surrogates
-  } else if (c >= 0xf0 && c <= 0xf4) {
-    n = 4;
-    *cp = c & 0x07;
-    if (c == 0xf0) lo = 0x90;
-    if (c == 0xf4) hi = 0x8f;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    unsigned char cc = b(i + k);
-    unsigned char min = k == 1 ? lo : 0x80, max = k == 1 ? hi : 0xbf;
-    if (cc < min || cc > max) return 0;
-    *cp = (*cp << 6) | (cc & 0x3f);
-  }
-  return n;
-}
-
-void AppendGoFloat(std::string* out, double v, char fmt) {
-  if (std::isnan(v)) {
-    *out += "NaN";
-    return;
-  }
-  if (std::isinf(v)) {
-    *out += v > 0 ? "+Inf" : "-Inf";
-    return;
-  }
-  char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific);
-  std::string_view sci(buf, static_cast<size_t>(r.ptr - buf));
-  if (fmt == 'e') {
-    // C++'s shortest scientific form is Go's: d.ddde±dd, two exponent digits at least.
-    out->append(sci);
-    return;
-  }
-  // 'f': place the decimal point into the shortest digits, padding with zeros.
-  size_t pos = 0;
-  if (sci[0] == '-') {
-    out->push_back('-');
-    pos = 1;
-  }
-  size_t e_at = sci.find('e');
-  std::string digits;
-  for (size_t i = pos; i < e_at; ++i) {
-    if (sci[i] != '.') digits.push_back(sci[i]);
-  }
-  int exp = std::atoi(std::string(sci.substr(e_at + 1)).c_str());
-  int point = exp + 1;  // digits before the decimal point
-  int n = static_cast<int>(digits.size());
-  if (point <= 0) {
-    out->append("0.");
-    out->append(static_cast<size_t>(-point), '0');
-    out->append(digits);
-  } else if (point >= n) {
-    out->append(digits);
-    out->append(static_cast<size_t>(point - n), '0');
-  } else {
-    out->append(digits, 0, static_cast<size_t>(point));
-    out->push_back('.');
-    out->append(digits, static_cast<size_t>(point), std::string::npos);
-  }
-}
 
 void AppendJsoniterFloat(std::string* out, double v) {
   double a = std::fabs(v);
@@ -181,9 +102,9 @@ void AppendJsonString(std::string* out, std::string_view s, GoEscape escape) {
       ++i;
       continue;
     }
-    uint32_t cp = 0;
-    size_t n = Utf8SequenceAt(s, i, &cp);
-    if (n == 0) {
+    int n = 0;
+    int32_t cp = Utf8DecodeRune(s, i, &n);
+    if (cp == kUtf8RuneError && n == 1) {
       flush(i);
       out->append("\\ufffd");
       start = ++i;
@@ -192,9 +113,9 @@ void AppendJsonString(std::string* out, std::string_view s, GoEscape escape) {
     if (cp == 0x2028 || cp == 0x2029) {
       flush(i);
       out->append(cp == 0x2028 ? "\\u2028" : "\\u2029");
-      start = i + n;
+      start = i + static_cast<size_t>(n);
     }
-    i += n;
+    i += static_cast<size_t>(n);
   }
   flush(i);
   out->push_back('"');

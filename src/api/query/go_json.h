@@ -21,7 +21,8 @@
 //     form unquoted, "9.21e-07" (JsoniterFloat);
 //   - scalar and string timestamps go through encoding/json (Scalar's own
 //     MarshalJSON), which also shortens the exponent: "1e-7" (Float).
-// Control characters use lowercase hex (\u001f), as Go does.
+// Control characters use lowercase hex (\u001f), as Go does. The float
+// forms are strconv's (AppendGoFloat in base/strconv.h).
 //
 // Thread-safety: one writer per response.
 #pragma once
@@ -32,6 +33,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/strconv.h"
+
 namespace vigil::api::query {
 
 // How a string is escaped (see the file comment).
@@ -41,9 +44,6 @@ enum class GoEscape {
   kStdlibHtml  // encoding/json (string results)
 };
 
-// strconv.AppendFloat(v, fmt, -1, 64): the shortest digits that round-trip,
-// in 'f' (no exponent) or 'e' (d.ddde±dd) form; NaN, +Inf, -Inf.
-void AppendGoFloat(std::string* out, double v, char fmt);
 // jsonutil.MarshalFloat: a sample value, quoted.
 void AppendSampleValue(std::string* out, double v);
 // jsonutil.MarshalTimestamp: milliseconds as seconds ("-1.500", "17", "3.020").
@@ -54,9 +54,6 @@ void AppendJsonFloat(std::string* out, double v);
 void AppendJsoniterFloat(std::string* out, double v);
 // A quoted, escaped JSON string.
 void AppendJsonString(std::string* out, std::string_view s, GoEscape escape);
-// The length of the valid UTF-8 sequence at s[i] by Go's rules (no
-// surrogates, no overlong forms), or 0 if there is none; *code_point gets it.
-size_t Utf8SequenceAt(std::string_view s, size_t i, uint32_t* code_point);
 
 class GoJsonWriter {
  public:

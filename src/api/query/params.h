@@ -12,6 +12,8 @@
 // in nanoseconds as Go's time.Duration, so that checks such as "step must be
 // positive" see what Prometheus sees.
 //
+// Go's number syntax and quoting (%q) come from base/strconv.h.
+//
 // Thread-safety: pure functions.
 #pragma once
 
@@ -21,11 +23,9 @@
 
 #include "api/http/http.h"
 #include "base/result.h"
+#include "base/strconv.h"
 
 namespace vigil::api::query {
-
-// Go's strconv.Quote (what %q prints): "a\"b", "\x01", "ü".
-std::string GoQuote(std::string_view s);
 
 // `invalid parameter "name": message`.
 std::string InvalidParam(std::string_view name, std::string_view message);

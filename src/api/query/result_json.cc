@@ -93,9 +93,7 @@ void WriteResult(GoJsonWriter& w, const promql::Value& v) {
         } else if constexpr (std::is_same_v<T, promql::Scalar>) {
           w.StartArray();
           WriteScalarTime(w, val.t);
-          std::string s;
-          AppendGoFloat(&s, val.v, 'f');
-          w.StdlibString(s);
+          w.StdlibString(FormatGoFloat(val.v, 'f'));
           w.EndArray();
         } else if constexpr (std::is_same_v<T, promql::String>) {
           w.StartArray();

@@ -227,11 +227,11 @@ Status Evaluator::EvalAggregate(const AggregateExpr& a, EvalValue* out) {
       if (fp.any_nan) return Status::FailedPrecondition("Parameter value is NaN");
       if (fp.min <= kMinInt64) {
         return Status::FailedPrecondition(
-            fmt::format("Scalar value {} underflows int64", FormatGoG(fp.min)));
+            fmt::format("Scalar value {} underflows int64", FormatGoFloat(fp.min, 'g')));
       }
       if (fp.max >= kMaxInt64) {
         return Status::FailedPrecondition(
-            fmt::format("Scalar value {} overflows int64", FormatGoG(fp.max)));
+            fmt::format("Scalar value {} overflows int64", FormatGoFloat(fp.max, 'g')));
       }
       break;
     case AggregateOp::kLimitRatio:
@@ -245,13 +245,13 @@ Status Evaluator::EvalAggregate(const AggregateExpr& a, EvalValue* out) {
         q_->annotations().AddWarning(
             fmt::format("PromQL warning: ratio value should be between -1 and 1, got {}, "
                         "capping to {}",
-                        FormatGoG(fp.max), FormatGoG(1.0)));
+                        FormatGoFloat(fp.max, 'g'), FormatGoFloat(1.0, 'g')));
       }
       if (fp.min < -1.0) {
         q_->annotations().AddWarning(
             fmt::format("PromQL warning: ratio value should be between -1 and 1, got {}, "
                         "capping to {}",
-                        FormatGoG(fp.min), FormatGoG(-1.0)));
+                        FormatGoFloat(fp.min, 'g'), FormatGoFloat(-1.0, 'g')));
       }
       break;
     case AggregateOp::kQuantile:
@@ -261,11 +261,13 @@ Status Evaluator::EvalAggregate(const AggregateExpr& a, EvalValue* out) {
       }
       if (fp.max > 1) {
         q_->annotations().AddWarning(
-            "PromQL warning: quantile value should be between 0 and 1, got " + FormatGoG(fp.max));
+            "PromQL warning: quantile value should be between 0 and 1, got " +
+            FormatGoFloat(fp.max, 'g'));
       }
       if (fp.min < 0) {
         q_->annotations().AddWarning(
-            "PromQL warning: quantile value should be between 0 and 1, got " + FormatGoG(fp.min));
+            "PromQL warning: quantile value should be between 0 and 1, got " +
+            FormatGoFloat(fp.min, 'g'));
       }
       break;
     default:
@@ -549,7 +551,7 @@ Status Evaluator::EvalCountValues(const AggregateExpr& a, EvalValue* out) {
         counts.clear();
         for (const EvalSample& s : args[0]) {
           model::LabelsBuilder b(*s.metric);
-          b.Set(label, FormatGoF(s.f));
+          b.Set(label, FormatGoFloat(s.f, 'f'));
           model::Labels metric = b.Build();
           const std::string& key = grouper.Key(metric);
           auto [it, inserted] = index.emplace(key, counts.size());

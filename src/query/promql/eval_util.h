@@ -1,6 +1,8 @@
-// Text helpers of the PromQL evaluator that reproduce Go's formatting, so
-// that error messages, annotations and generated label values read exactly
-// as Prometheus prints them. Owned by the engine engineer.
+// Helpers of the PromQL evaluator that reproduce Go's and Prometheus'
+// behaviour: labels.Labels.String() and Go's sort and heap orders. Go's
+// number formatting and quoting (strconv.FormatFloat, strconv.Quote) are
+// base/strconv.h's, included here for the evaluator's files. Owned by the
+// engine engineer.
 //
 // Thread-safety: pure functions.
 #pragma once
@@ -10,16 +12,11 @@
 #include <string_view>
 #include <vector>
 
+#include "base/strconv.h"
 #include "model/labels.h"
 
 namespace vigil::promql::eval {
 
-// strconv.FormatFloat(v, 'g', -1, 64), i.e. fmt's %g: "1.1", "1e+06", "NaN", "+Inf".
-std::string FormatGoG(double v);
-// strconv.FormatFloat(v, 'f', -1, 64): "0.000001", "1000000", "NaN", "+Inf".
-std::string FormatGoF(double v);
-// strconv.Quote: a double-quoted Go string literal.
-std::string GoQuote(std::string_view s);
 // labels.Labels.String() of Prometheus: {__name__="up", job="node"}.
 std::string LabelsString(const model::Labels& labels);
 

@@ -1,10 +1,7 @@
 // histogram_quantile() and histogram_fraction() over classic histograms:
 // float series of cumulative bucket counts told apart by their "le" label.
 #include <algorithm>
-#include <cctype>
-#include <cerrno>
 #include <cmath>
-#include <cstdlib>
 #include <limits>
 #include <unordered_map>
 
@@ -19,43 +16,6 @@ struct Bucket {
   double upper;
   double count;
 };
-
-// strconv.ParseFloat(s, 64): the whole string, no spaces; "Inf", "+Inf",
-// "-inf", "infinity", "NaN" in any case, hex floats.
-bool ParseGoFloat(std::string_view s, double* v) {
-  if (s.empty() || std::isspace(static_cast<unsigned char>(s[0]))) return false;
-  std::string str(s);
-  std::string lower;
-  for (char ch : str)
-    lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
-  std::string_view l = lower;
-  bool neg = false;
-  std::string_view body = l;
-  if (!body.empty() && (body[0] == '+' || body[0] == '-')) {
-    neg = body[0] == '-';
-    body.remove_prefix(1);
-  }
-  if (body == "inf" || body == "infinity") {
-    *v = neg ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
-    return true;
-  }
-  if (body == "nan") {
-    if (l.size() != body.size()) return false;  // Go accepts no sign on NaN
-    *v = std::nan("");
-    return true;
-  }
-  if (body.find("nan") != std::string_view::npos || body.find("inf") != std::string_view::npos) {
-    return false;
-  }
-  errno = 0;
-  char* end = nullptr;
-  double d = std::strtod(str.c_str(), &end);
-  if (end != str.c_str() + str.size()) return false;
-  // Go reports out-of-range values as errors (with ±Inf or 0 as value).
-  if (errno == ERANGE && std::isinf(d)) return false;
-  *v = d;
-  return true;
-}
 
 // Go's almost.Equal.
 bool AlmostEqual(double a, double b, double epsilon) {
@@ -203,8 +163,9 @@ void GroupBuckets(InstantCall& c, const StepVector& in, std::vector<Histogram>* 
     auto it = cache.find(s.metric);
     if (it == cache.end()) {
       QueryState::BucketInfo info;
-      std::string_view le = s.metric->Get("le");
-      info.ok = ParseGoFloat(le, &info.upper);
+      Result<double> upper = ParseGoFloat(s.metric->Get("le"));
+      info.ok = upper.ok();
+      if (info.ok) info.upper = *upper;
       info.group = info.ok ? q->labels().Intern(s.metric->Without("le")) : nullptr;
       it = cache.emplace(s.metric, info).first;
     }
@@ -231,7 +192,7 @@ Status HistogramQuantile(InstantCall& c) {
   double q = c.args[0][0].f;
   if (std::isnan(q) || q < 0 || q > 1) {
     c.ev->query()->annotations().AddWarning(
-        "PromQL warning: quantile value should be between 0 and 1, got " + FormatGoG(q));
+        "PromQL warning: quantile value should be between 0 and 1, got " + FormatGoFloat(q, 'g'));
   }
   std::vector<Histogram> hists;
   GroupBuckets(c, c.args[1], &hists);

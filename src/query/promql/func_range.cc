@@ -248,7 +248,7 @@ Status QuantileOverTime(const RangeCall& c, double* out, bool* has) {
   double q = c.scalars[0];
   if (std::isnan(q) || q < 0 || q > 1) {
     c.q->annotations().AddWarning("PromQL warning: quantile value should be between 0 and 1, got " +
-                                  FormatGoG(q));
+                                  FormatGoFloat(q, 'g'));
   }
   std::vector<double> values;
   values.reserve(c.points.size());

@@ -1,8 +1,8 @@
 // The PromQL lexer: query text to tokens, with the states and error messages
 // of Prometheus 3.5's lexer (inside braces keywords are plain identifiers;
-// inside brackets only durations, numbers and duration arithmetic), plus the
-// literal helpers the parser and printer share: Go-compatible quoting and
-// unquoting of strings, Go's number syntax and Prometheus' duration syntax.
+// inside brackets only durations, numbers and duration arithmetic). The
+// literal rules the parser and printer share (Go quoting and unquoting, Go's
+// number syntax, Prometheus' durations) live in base/strconv.h.
 //
 // Internal to the parser library (parser.cc, printer.cc); owned by the
 // parser. Thread-safety: a Lexer is used by one thread; the free functions
@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "base/result.h"
+#include "base/strconv.h"
 
 namespace vigil::promql {
 
@@ -147,36 +147,8 @@ class Lexer {
 // `identifier "foo"`, `number "1"`, `"("`, `<op:+>`, `<by>`, `end of input`.
 std::string DescribeToken(const Token& t);
 
-// Go's strconv.Quote: a double-quoted string with Go escapes (non-printable
-// runes as \x, \u or \U; printable Unicode as is; invalid UTF-8 as \xNN).
-std::string GoQuote(std::string_view s);
-void AppendGoQuoted(std::string* out, std::string_view s);
-// Go's strconv.QuoteRune, as fmt's %q prints a rune: 'x', '\n', '\x00'.
-std::string GoQuoteRune(int32_t r);
-
-// A PromQL string literal including its quotes ("...", '...' with Go escapes;
-// `...` raw) to its value. \x escapes may produce invalid UTF-8, as in Go.
-Result<std::string> UnquoteLiteral(std::string_view literal);
-
-// Go's strconv.ParseInt(s, 0, 64), then strconv.ParseFloat(s, 64), as the
-// parser reads NUMBER tokens. The error is Go's ("strconv.ParseFloat:
-// parsing \"1e\": invalid syntax").
-Result<double> ParseGoNumber(std::string_view s);
-
-// Prometheus' model.ParseDuration in nanoseconds: "1h30m", "5m", "0",
-// units y w d h m s ms in that order, each at most once. Errors are its own
-// ("not a valid duration string: \"1.5m\"", "duration out of range").
-Result<int64_t> ParsePromDurationNanos(std::string_view s);
-
-// Prometheus' model.Duration.String() of a number of milliseconds (>= 0):
-// "0s", "1h30m", "1y" (years and weeks only when exact), "90d".
-std::string FormatPromDuration(int64_t ms);
-
-// Go's strconv.FormatFloat(v, 'f', -1, 64): the shortest decimal that reads
-// back as v, without an exponent; "+Inf", "-Inf", "NaN".
-std::string FormatGoFloat(double v);
-
-// A label name that Prometheus' legacy scheme accepts ([a-zA-Z_][a-zA-Z0-9_]*).
-bool IsLegacyLabelName(std::string_view s);
+// Still reachable here for the parser's fuzz target, which checks names
+// with it.
+using ::vigil::IsLegacyLabelName;
 
 }  // namespace vigil::promql

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/strconv.h"
 #include "fmt/format.h"
 #include "query/promql/functions.h"
 #include "query/promql/lexer.h"
@@ -270,7 +271,7 @@ std::string GoRegexpError(const std::string& regex, std::string_view fallback) {
 
 // Go's %f.
 std::string GoPercentF(double v) {
-  if (std::isnan(v) || std::isinf(v)) return FormatGoFloat(v);
+  if (std::isnan(v) || std::isinf(v)) return FormatGoFloat(v, 'f');
   return fmt::format("{:.6f}", v);
 }
 
@@ -571,7 +572,7 @@ ExprPtr Parser::ParseNumber() {
 }
 
 bool Parser::Unquote(const Token& t, std::string* out) {
-  Result<std::string> v = UnquoteLiteral(t.text);
+  Result<std::string> v = UnquotePromString(t.text);
   if (!v.ok()) {
     Fail(t.pos,
          fmt::format("error unquoting string {}: {}", GoQuote(t.text), v.status().message()));

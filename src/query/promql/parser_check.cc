@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/strconv.h"
 #include "fmt/format.h"
 #include "query/promql/functions.h"
 #include "query/promql/parser_internal.h"

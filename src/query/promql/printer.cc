@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "base/strconv.h"
 #include "fmt/format.h"
 #include "query/promql/functions.h"
 #include "query/promql/lexer.h"
@@ -27,17 +28,6 @@ std::string LabelName(std::string_view name) {
 
 // Grouping labels: quoted unless valid as a legacy metric name (Prometheus
 // checks the metric-name syntax here, so "a:b" stays bare).
-bool IsLegacyMetricName(std::string_view s) {
-  if (s.empty()) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    bool ok = c == '_' || c == ':' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (i > 0 && c >= '0' && c <= '9');
-    if (!ok) return false;
-  }
-  return true;
-}
-
 std::string JoinLabels(const std::vector<std::string>& labels) {
   std::string out;
   for (size_t i = 0; i < labels.size(); ++i) {
@@ -123,7 +113,7 @@ std::string NumberString(const NumberLiteral& n) {
     auto ms = std::llround(v * 1e9) / 1000000;
     return (n.value < 0 ? "-" : "") + FormatPromDuration(ms);
   }
-  return FormatGoFloat(n.value);
+  return FormatGoFloat(n.value, 'f');
 }
 
 std::string MatchingString(const BinaryExpr& b) {
@@ -228,7 +218,7 @@ std::string FormatDurationNode(const DurationNode& d) {
         auto ms = std::llround(v * 1e9) / 1000000;
         out = (d.seconds < 0 ? "-" : "") + FormatPromDuration(ms);
       } else {
-        out = FormatGoFloat(d.seconds);
+        out = FormatGoFloat(d.seconds, 'f');
       }
       break;
     }

@@ -2,13 +2,10 @@
 
 #include <fmt/format.h>
 
-#include <cerrno>
 #include <charconv>
-#include <cmath>
-#include <cstdlib>
 #include <cstring>
-#include <limits>
 
+#include "base/strconv.h"
 #include "model/sample.h"
 #include "model/selector.h"
 
@@ -30,156 +27,6 @@ bool EqualFold(std::string_view a, std::string_view b) {
   }
   return true;
 }
-
-double GoNaN() {
-  double d;
-  std::memcpy(&d, &model::kNormalNaNBits, sizeof d);
-  return d;
-}
-
-// Go's underscoreOK: underscores only between digits (a base prefix counts
-// as a digit), never leading or trailing.
-bool UnderscoreOK(std::string_view s) {
-  char saw = '^';
-  size_t i = 0;
-  if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
-  bool hex = false;
-  if (s.size() >= 2 && s[0] == '0' &&
-      (Lower(s[1]) == 'b' || Lower(s[1]) == 'o' || Lower(s[1]) == 'x')) {
-    i = 2;
-    saw = '0';
-    hex = Lower(s[1]) == 'x';
-  }
-  for (; i < s.size(); ++i) {
-    if (IsDigit(s[i]) || (hex && Lower(s[i]) >= 'a' && Lower(s[i]) <= 'f')) {
-      saw = '0';
-      continue;
-    }
-    if (s[i] == '_') {
-      if (saw != '0') return false;
-      saw = '_';
-      continue;
-    }
-    if (saw == '_') return false;
-    saw = '!';
-  }
-  return saw != '_';
-}
-
-// Go's strconv.ParseInt(s, 0, 64): sign, base prefix (0x, 0o, 0b, or a
-// leading 0 for octal), underscores as digit separators.
-bool ParseGoInt(std::string_view s0, int64_t* out) {
-  std::string_view s = s0;
-  if (s.empty()) return false;
-  bool neg = false;
-  if (s[0] == '+' || s[0] == '-') {
-    neg = s[0] == '-';
-    s.remove_prefix(1);
-  }
-  if (s.empty()) return false;
-  int base = 10;
-  if (s[0] == '0') {
-    if (s.size() >= 3 && Lower(s[1]) == 'b') {
-      base = 2;
-      s.remove_prefix(2);
-    } else if (s.size() >= 3 && Lower(s[1]) == 'o') {
-      base = 8;
-      s.remove_prefix(2);
-    } else if (s.size() >= 3 && Lower(s[1]) == 'x') {
-      base = 16;
-      s.remove_prefix(2);
-    } else {
-      base = 8;
-      s.remove_prefix(1);
-    }
-  }
-  const uint64_t limit = neg ? (uint64_t{1} << 63) : (uint64_t{1} << 63) - 1;
-  uint64_t v = 0;
-  bool underscores = false;
-  for (char c : s) {
-    if (c == '_') {
-      underscores = true;
-      continue;
-    }
-    int d;
-    if (IsDigit(c)) {
-      d = c - '0';
-    } else if (Lower(c) >= 'a' && Lower(c) <= 'z') {
-      d = Lower(c) - 'a' + 10;
-    } else {
-      return false;
-    }
-    if (d >= base) return false;
-    if (v > (limit - static_cast<uint64_t>(d)) / static_cast<uint64_t>(base)) return false;
-    v = v * static_cast<uint64_t>(base) + static_cast<uint64_t>(d);
-  }
-  if (underscores && !UnderscoreOK(s0)) return false;
-  *out = neg ? static_cast<int64_t>(0 - v) : static_cast<int64_t>(v);
-  return true;
-}
-
-// Go's strconv.ParseFloat(s, 64) for decimal numbers, infinities and NaN.
-bool ParseGoFloat(std::string_view s, double* out) {
-  if (s.empty()) return false;
-  bool neg = false;
-  std::string_view body = s;
-  if (body[0] == '+' || body[0] == '-') {
-    neg = body[0] == '-';
-    body.remove_prefix(1);
-  }
-  if (EqualFold(body, "inf") || EqualFold(body, "infinity")) {
-    *out = neg ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
-    return true;
-  }
-  if (EqualFold(body, "nan")) {
-    if (body.size() != s.size()) return false;  // Go accepts no sign on NaN
-    *out = GoNaN();
-    return true;
-  }
-  if (body.empty()) return false;
-  // Decimal only: digits, one point, an exponent. No underscores, no hex.
-  size_t i = 0;
-  bool digits = false;
-  while (i < body.size() && IsDigit(body[i])) ++i, digits = true;
-  if (i < body.size() && body[i] == '.') {
-    ++i;
-    while (i < body.size() && IsDigit(body[i])) ++i, digits = true;
-  }
-  if (!digits) return false;
-  if (i < body.size() && Lower(body[i]) == 'e') {
-    ++i;
-    if (i < body.size() && (body[i] == '+' || body[i] == '-')) ++i;
-    size_t exp_start = i;
-    while (i < body.size() && IsDigit(body[i])) ++i;
-    if (i == exp_start) return false;
-  }
-  if (i != body.size()) return false;
-  // strtod on the validated text: ERANGE with a huge result is overflow
-  // (an error in Go), with a tiny one underflow (Go rounds it).
-  std::string text(body);
-  errno = 0;
-  char* end = nullptr;
-  double v = std::strtod(text.c_str(), &end);
-  if (end != text.c_str() + text.size()) return false;
-  if (errno == ERANGE && std::isinf(v)) return false;
-  *out = neg ? -v : v;
-  return true;
-}
-
-struct Unit {
-  std::string_view name;
-  int64_t ms;
-  int pos;
-};
-constexpr Unit kUnits[] = {
-    {"y", 365 * 24 * 3600 * 1000LL, 1},
-    {"w", 7 * 24 * 3600 * 1000LL, 2},
-    {"d", 24 * 3600 * 1000LL, 3},
-    {"h", 3600 * 1000LL, 4},
-    {"m", 60 * 1000LL, 5},
-    {"s", 1000LL, 6},
-    {"ms", 1LL, 7},
-};
 
 // Parses series_description from Prometheus' grammar (see notation.h).
 class SeriesDescParser {
@@ -458,54 +305,18 @@ class SeriesDescParser {
 }  // namespace
 
 Result<int64_t> ParseDuration(std::string_view s) {
-  if (s == "0") return int64_t{0};
-  if (s.empty()) return Status::InvalidArgument("empty duration string");
-  const std::string_view orig = s;
-  auto invalid = [&] {
-    return Status::InvalidArgument(fmt::format("not a valid duration string: \"{}\"", orig));
-  };
-  int64_t total = 0;
-  int last_pos = 0;
-  while (!s.empty()) {
-    if (!IsDigit(s[0])) return invalid();
-    size_t i = 0;
-    while (i < s.size() && IsDigit(s[i])) ++i;
-    uint64_t v = 0;
-    auto [ptr, ec] = std::from_chars(s.data(), s.data() + i, v);
-    if (ec != std::errc() || ptr != s.data() + i) return invalid();
-    s.remove_prefix(i);
-    i = 0;
-    while (i < s.size() && !IsDigit(s[i])) ++i;
-    if (i == 0) return invalid();
-    std::string_view u = s.substr(0, i);
-    s.remove_prefix(i);
-    const Unit* unit = nullptr;
-    for (const Unit& cand : kUnits) {
-      if (cand.name == u) unit = &cand;
-    }
-    if (unit == nullptr) {
-      return Status::InvalidArgument(
-          fmt::format("unknown unit \"{}\" in duration \"{}\"", u, orig));
-    }
-    if (unit->pos <= last_pos) return invalid();
-    last_pos = unit->pos;
-    // Go's limit: the duration in nanoseconds must fit an int64.
-    constexpr int64_t kMaxMs = std::numeric_limits<int64_t>::max() / 1'000'000;
-    if (v > static_cast<uint64_t>(kMaxMs / unit->ms)) {
-      return Status::InvalidArgument("duration out of range");
-    }
-    total += static_cast<int64_t>(v) * unit->ms;
-    if (total > kMaxMs) return Status::InvalidArgument("duration out of range");
-  }
-  return total;
+  auto ns = ParsePromDurationNanos(s);
+  if (!ns.ok()) return ns.status();
+  return *ns / 1'000'000;
 }
 
+// The runner tells Go's NaN from the stale marker by these bits.
+static_assert(kGoNaNBits == model::kNormalNaNBits);
+
 Result<double> ParseNumber(std::string_view s) {
-  int64_t i;
-  if (ParseGoInt(s, &i)) return static_cast<double>(i);
-  double f;
-  if (ParseGoFloat(s, &f)) return f;
-  return Status::InvalidArgument(fmt::format("error parsing number: \"{}\"", s));
+  auto v = ParseGoNumber(s);
+  if (!v.ok()) return Status::InvalidArgument(fmt::format("error parsing number: \"{}\"", s));
+  return v;
 }
 
 bool SequenceValue::operator==(const SequenceValue& o) const {
@@ -528,9 +339,7 @@ Result<SeriesDesc> ParseSeriesDesc(std::string_view line) { return SeriesDescPar
 
 std::string FormatFloat(double v) {
   if (model::IsStaleNaN(v)) return "stale";
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  return fmt::format("{}", v);
+  return FormatGoFloat(v, 'g');
 }
 
 std::string FormatSequenceValue(const SequenceValue& v) {

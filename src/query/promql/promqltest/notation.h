@@ -17,6 +17,9 @@
 //                          Vigil has no native histograms, so only the position
 //                          is kept (the runner skips cases that involve them)
 //
+// The Go and Prometheus syntaxes themselves are base/strconv.h's; this file
+// adds the runner's error texts and the series notation.
+//
 // The series-line parser is the runner's own rather than promql::ParseMetric
 // so that a parser bug under test cannot corrupt the test data.
 //
