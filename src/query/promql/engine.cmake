@@ -25,6 +25,10 @@ if(TARGET vigil_promql_parser)
   vigil_test(vigil_promql_engine_test
     SOURCES engine_test.cc
     LIBS vigil_promql vigil_tsdb)
+  vigil_test(vigil_promql_engine_concurrency_test
+    SOURCES engine_concurrency_test.cc
+    LIBS vigil_promql vigil_tsdb
+    LABELS concurrency)
 else()
   # Without the parser (a tree where parser.cmake is missing) the engine
   # still compiles, under another name so that nothing links an engine

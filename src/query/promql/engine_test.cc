@@ -10,7 +10,6 @@
 #include <atomic>
 #include <cmath>
 #include <filesystem>
-#include <thread>
 
 #include "model/sample.h"
 #include "query/promql/engine_test_util.h"
@@ -803,70 +802,8 @@ TEST_F(EngineTest, TimeoutIsDeadlineExceeded) {
   EXPECT_EQ(HttpStatusOf(r.status()), 503);
 }
 
-TEST_F(EngineTest, QueriesBeyondMaxConcurrentWaitForASlot) {
-  // A storage that blocks the first query until released.
-  class Blocking final : public storage::Queryable {
-   public:
-    explicit Blocking(storage::Queryable* inner) : inner_(inner) {}
-    Result<std::unique_ptr<storage::Querier>> NewQuerier(int64_t mint, int64_t maxt) override {
-      entered_.fetch_add(1);
-      while (!release_.load()) std::this_thread::yield();
-      return inner_->NewQuerier(mint, maxt);
-    }
-    storage::Queryable* inner_;
-    std::atomic<int> entered_{0};
-    std::atomic<bool> release_{false};
-  };
-  db_.Add(L({"__name__", "m"}), 0, 1);
-  Blocking blocking(&db_);
-  EngineOptions o;
-  o.max_concurrent = 1;
-  o.timeout_ms = 0;
-  Engine e(o);
-  std::thread first([&] { EXPECT_TRUE(e.InstantQuery(&blocking, "m", 0).ok()); });
-  while (blocking.entered_.load() == 0) std::this_thread::yield();
-  std::atomic<bool> second_done{false};
-  std::thread second([&] {
-    EXPECT_TRUE(e.InstantQuery(&blocking, "m", 0).ok());
-    second_done = true;
-  });
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  EXPECT_EQ(blocking.entered_.load(), 1);  // the second waits in the queue
-  EXPECT_FALSE(second_done.load());
-  blocking.release_ = true;
-  first.join();
-  second.join();
-  EXPECT_EQ(blocking.entered_.load(), 2);
-}
-
-TEST_F(EngineTest, QueueWaitCountsTowardTimeout) {
-  class Blocking final : public storage::Queryable {
-   public:
-    explicit Blocking(storage::Queryable* inner) : inner_(inner) {}
-    Result<std::unique_ptr<storage::Querier>> NewQuerier(int64_t mint, int64_t maxt) override {
-      entered_.fetch_add(1);
-      while (!release_.load()) std::this_thread::yield();
-      return inner_->NewQuerier(mint, maxt);
-    }
-    storage::Queryable* inner_;
-    std::atomic<int> entered_{0};
-    std::atomic<bool> release_{false};
-  };
-  db_.Add(L({"__name__", "m"}), 0, 1);
-  Blocking blocking(&db_);
-  EngineOptions o;
-  o.max_concurrent = 1;
-  o.timeout_ms = 20;
-  Engine e(o);
-  std::thread first([&] { (void)e.InstantQuery(&blocking, "m", 0); });
-  while (blocking.entered_.load() == 0) std::this_thread::yield();
-  auto r = e.InstantQuery(&blocking, "m", 0);
-  blocking.release_ = true;
-  first.join();
-  ASSERT_FALSE(r.ok());
-  EXPECT_TRUE(r.status().IsDeadlineExceeded());
-  EXPECT_EQ(r.status().message(), "query timed out in query queue");
-}
+// The concurrency limit and the queue: engine_concurrency_test.cc (also run
+// under TSan).
 
 TEST(EngineStatusTest, ErrorTypesMapToPrometheusNames) {
   EXPECT_STREQ(ErrorTypeOf(Status::InvalidArgument("x")), "bad_data");
