@@ -283,7 +283,60 @@ Status Evaluator::EvalAggregate(const AggregateExpr& a, EvalValue* out) {
   int64_t out_points = 0;
   size_t step = 0;
 
-  for (int64_t ts = start_; ts <= end_; ts += interval_, ++step) {
+  // sum over many steps: accumulating series by series touches each input
+  // series' points once, in order, instead of every series at every step.
+  // Each (group, step) cell still adds its samples in input order, so the
+  // sums are bit for bit those of the step-by-step loop below.
+  const bool series_major =
+      a.op == AggregateOp::kSum && steps > 1 && groups.size() * steps <= (size_t{1} << 22);
+  if (series_major) {
+    struct Cell {
+      double value = 0;
+      double kahan_c = 0;
+      bool seen = false;
+      bool drop_name = false;
+    };
+    std::vector<Cell> cells(groups.size() * steps);
+    for (size_t si = 0; si < input.size(); ++si) {
+      Cell* row = &cells[series_group[si] * steps];
+      const bool drop = input[si].drop_name;
+      size_t next = 0;  // the first step not yet taken for this series
+      for (const FPoint& pt : input[si].points) {
+        if (pt.t < start_ || pt.t > end_ || (pt.t - start_) % interval_ != 0) continue;
+        size_t k = static_cast<size_t>((pt.t - start_) / interval_);
+        if (k < next) continue;  // a repeated timestamp: the first one counts
+        next = k + 1;
+        Cell& cell = row[k];
+        if (!cell.seen) {
+          cell.seen = true;
+          cell.value = pt.f;
+          cell.kahan_c = 0;
+          cell.drop_name = drop;
+          continue;
+        }
+        if (drop) cell.drop_name = true;
+        cell.value = KahanSumInc(pt.f, cell.value, &cell.kahan_c);
+      }
+    }
+    for (int64_t ts = start_; ts <= end_; ts += interval_, ++step) {
+      VIGIL_RETURN_IF_ERROR(q_->CheckDeadline());
+      q_->SetCurrentSamples(held + out_points);
+      int64_t added = 0;
+      for (size_t gi = 0; gi < groups.size(); ++gi) {
+        const Cell& cell = cells[gi * steps + step];
+        if (!cell.seen) continue;
+        EvalSeries& ss = result[gi];
+        if (ss.points.empty()) ss.points.reserve(std::min<size_t>(steps, 4096));
+        ss.points.push_back(FPoint{ts, cell.value + cell.kahan_c});
+        ss.drop_name = cell.drop_name;
+        ++added;
+      }
+      out_points += added;
+      VIGIL_RETURN_IF_ERROR(q_->AddSamples(added));
+    }
+  }
+
+  for (int64_t ts = start_; !series_major && ts <= end_; ts += interval_, ++step) {
     VIGIL_RETURN_IF_ERROR(q_->CheckDeadline());
     q_->SetCurrentSamples(held + out_points);
     const double param = fp.At(step);

@@ -12,7 +12,29 @@ namespace vigil::tsdb {
 ChunkSeriesIterator::ChunkSeriesIterator(std::vector<ChunkView> chunks,
                                          std::vector<std::shared_ptr<const void>> keepalive,
                                          int64_t mint, int64_t maxt)
-    : chunks_(std::move(chunks)), keepalive_(std::move(keepalive)), mint_(mint), maxt_(maxt) {
+    : owned_chunks_(std::move(chunks)),
+      chunks_(owned_chunks_),
+      keepalive_(std::move(keepalive)),
+      mint_(mint),
+      maxt_(maxt) {
+  FindOverlaps();
+}
+
+ChunkSeriesIterator::ChunkSeriesIterator(SharedTag, std::span<const ChunkView> chunks,
+                                         std::shared_ptr<const void> owner, int64_t mint,
+                                         int64_t maxt)
+    : chunks_(chunks), owner_(std::move(owner)), mint_(mint), maxt_(maxt) {
+  FindOverlaps();
+}
+
+std::unique_ptr<ChunkSeriesIterator> ChunkSeriesIterator::OverShared(
+    std::span<const ChunkView> chunks, std::shared_ptr<const void> owner, int64_t mint,
+    int64_t maxt) {
+  return std::unique_ptr<ChunkSeriesIterator>(
+      new ChunkSeriesIterator(SharedTag{}, chunks, std::move(owner), mint, maxt));
+}
+
+void ChunkSeriesIterator::FindOverlaps() {
   int64_t max_end = INT64_MIN;
   for (size_t i = 0; i < chunks_.size(); ++i) {
     if (i > 0 && chunks_[i].mint <= max_end) overlapping_ = true;
@@ -173,35 +195,41 @@ bool ChunkSeriesIterator::Seek(int64_t t) {
 
 namespace {
 
+// The series of a set are shared with their iterators (which may outlive the
+// set), so an iterator neither copies a series' chunk list nor its keepalive.
+using SharedSeries = std::shared_ptr<const std::vector<SeriesChunks>>;
+
 class ChunkSeries final : public storage::Series {
  public:
-  ChunkSeries(SeriesChunks* data, int64_t mint, int64_t maxt)
-      : data_(data), mint_(mint), maxt_(maxt) {}
+  ChunkSeries(const SharedSeries* all, int64_t mint, int64_t maxt)
+      : all_(all), mint_(mint), maxt_(maxt) {}
   const model::Labels& labels() const override { return data_->labels; }
   std::unique_ptr<storage::SeriesIterator> Iterator() const override {
-    return std::make_unique<ChunkSeriesIterator>(data_->chunks, data_->keepalive, mint_, maxt_);
+    return ChunkSeriesIterator::OverShared(data_->chunks, *all_, mint_, maxt_);
   }
-  void Reset(SeriesChunks* data) { data_ = data; }
+  void Reset(const SeriesChunks* data) { data_ = data; }
 
  private:
-  SeriesChunks* data_;
+  const SharedSeries* all_;
+  const SeriesChunks* data_ = nullptr;
   int64_t mint_, maxt_;
 };
 
 class ChunkSeriesSet final : public storage::SeriesSet {
  public:
   ChunkSeriesSet(std::vector<SeriesChunks> series, int64_t mint, int64_t maxt)
-      : series_(std::move(series)), current_(nullptr, mint, maxt) {}
+      : series_(std::make_shared<const std::vector<SeriesChunks>>(std::move(series))),
+        current_(&series_, mint, maxt) {}
   bool Next() override {
-    if (pos_ >= series_.size()) return false;
-    current_.Reset(&series_[pos_++]);
+    if (pos_ >= series_->size()) return false;
+    current_.Reset(&(*series_)[pos_++]);
     return true;
   }
   const storage::Series& At() const override { return current_; }
   Status status() const override { return Status::OK(); }
 
  private:
-  std::vector<SeriesChunks> series_;
+  SharedSeries series_;
   size_t pos_ = 0;
   ChunkSeries current_;
 };

@@ -32,6 +32,10 @@ class ChunkSeriesIterator final : public storage::SeriesIterator {
   ChunkSeriesIterator(std::vector<ChunkView> chunks,
                       std::vector<std::shared_ptr<const void>> keepalive, int64_t mint,
                       int64_t maxt);
+  // Reads chunks that owner keeps alive (with their bytes) without copying them.
+  static std::unique_ptr<ChunkSeriesIterator> OverShared(std::span<const ChunkView> chunks,
+                                                         std::shared_ptr<const void> owner,
+                                                         int64_t mint, int64_t maxt);
   bool Next() override;
   bool Seek(int64_t t) override;
   int64_t t() const override { return t_; }
@@ -39,6 +43,10 @@ class ChunkSeriesIterator final : public storage::SeriesIterator {
   Status status() const override { return status_; }
 
  private:
+  struct SharedTag {};
+  ChunkSeriesIterator(SharedTag, std::span<const ChunkView> chunks,
+                      std::shared_ptr<const void> owner, int64_t mint, int64_t maxt);
+  void FindOverlaps();
   enum class Take { kYes, kSkip, kEnd };
   bool NextSequential();
   bool LoadChunk(size_t i);
@@ -54,8 +62,10 @@ class ChunkSeriesIterator final : public storage::SeriesIterator {
   // The merged sample at pos_ becomes the current one (false at the end).
   bool TakeMerged();
 
-  std::vector<ChunkView> chunks_;
+  std::vector<ChunkView> owned_chunks_;  // empty when the chunks are shared
+  std::span<const ChunkView> chunks_;
   std::vector<std::shared_ptr<const void>> keepalive_;
+  std::shared_ptr<const void> owner_;
   const int64_t mint_;
   const int64_t maxt_;
   bool overlapping_ = false;
