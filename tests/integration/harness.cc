@@ -31,6 +31,29 @@ std::string ReadFileOrEmpty(const std::string& path) {
   return ss.str();
 }
 
+namespace {
+
+// In a forked child: stdout and stderr to out_fd (if it is open), signals
+// unblocked (the test runner may block them; the child must see SIGTERM
+// normally), then argv. Never returns.
+[[noreturn]] void ExecInChild(int out_fd, const std::vector<std::string>& argv) {
+  if (out_fd >= 0) {
+    dup2(out_fd, 1);
+    dup2(out_fd, 2);
+    close(out_fd);
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  execv(args[0], args.data());
+  _exit(127);
+}
+
+}  // namespace
+
 // --- Process ---
 
 std::unique_ptr<Process> Process::Spawn(const std::vector<std::string>& argv,
@@ -40,21 +63,7 @@ std::unique_ptr<Process> Process::Spawn(const std::vector<std::string>& argv,
   pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
-    int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (fd >= 0) {
-      dup2(fd, 1);
-      dup2(fd, 2);
-      close(fd);
-    }
-    // The test runner may block signals; the child must see SIGTERM normally.
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
+    ExecInChild(::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644), argv);
   }
   p->pid_ = pid;
   return p;
@@ -293,19 +302,7 @@ int RunCommand(const std::vector<std::string>& argv, std::string* output, int ti
     unlink(path);
     return -1;
   }
-  if (pid == 0) {
-    dup2(fd, 1);
-    dup2(fd, 2);
-    close(fd);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
+  if (pid == 0) ExecInChild(fd, argv);
   close(fd);
   int status = 0;
   bool exited = false;
