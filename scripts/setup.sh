@@ -12,7 +12,7 @@ PACKAGES=(
   # libraries
   libboost-dev libyaml-cpp-dev libsimdjson-dev libprotobuf-dev protobuf-compiler
   libsnappy-dev libzstd-dev libxxhash-dev libre2-dev libssl-dev libcli11-dev
-  libspdlog-dev libfmt-dev liblua5.4-dev libcurl4-openssl-dev rapidjson-dev
+  libspdlog-dev libfmt-dev liblua5.4-dev libcurl4-openssl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   prometheus victoria-metrics python3 python3-snappy curl

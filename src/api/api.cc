@@ -7,7 +7,9 @@
 #include <memory>
 #include <set>
 
-#include "api/json.h"
+#include "api/go_json.h"
+#include "api/response_json.h"
+#include "base/strconv.h"
 #include "base/time.h"
 #include "model/selector.h"
 
@@ -73,22 +75,10 @@ bool ParseLimit(const http::Request& req, size_t* limit, std::string* err) {
   return true;
 }
 
-void WriteSuccess(http::Response* res, JsonWriter& w, const std::vector<std::string>& warnings) {
-  // The caller wrote {"status":"success","data":...; we close the envelope.
-  if (!warnings.empty()) {
-    w.Key("warnings");
-    w.StartArray();
-    for (const auto& s : warnings) w.String(s);
-    w.EndArray();
-  }
-  w.EndObject();
+// Closes the envelope that StartSuccess opened and answers 200.
+void WriteSuccess(http::Response* res, GoJsonWriter& w, const std::vector<std::string>& warnings) {
+  FinishSuccess(w, warnings, {});
   res->Json(200, w.Take());
-}
-
-void StartSuccess(JsonWriter& w) {
-  w.StartObject();
-  w.KV("status", "success");
-  w.Key("data");
 }
 
 int StatusFor(const Status& s) {
@@ -132,21 +122,9 @@ std::string UnescapeLabelName(std::string_view s) {
       ++j;
     }
     if (j >= rest.size() || j == i + 1) return std::string(s);
-    if (cp < 0x80) {
-      out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    } else if (cp < 0x10000) {
-      out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    } else {
-      out.push_back(static_cast<char>(0xf0 | (cp >> 18)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    }
+    // An invalid rune leaves the name as it came, as model.UnescapeName does.
+    if (!Utf8ValidRune(static_cast<int32_t>(cp))) return std::string(s);
+    Utf8AppendRune(&out, static_cast<int32_t>(cp));
     i = j;
   }
   return out;
@@ -198,7 +176,7 @@ class Handlers {
       if (!set->status().ok()) return WriteStatusError(res, set->status());
       for (auto& w : set->Warnings()) warnings.push_back(std::move(w));
     }
-    JsonWriter w;
+    GoJsonWriter w;
     StartSuccess(w);
     w.StartArray();
     size_t n = 0;
@@ -207,9 +185,9 @@ class Handlers {
         warnings.push_back("results truncated due to limit");
         break;
       }
-      w.StartObject();
-      for (const auto& l : ls) w.KV(l.name, l.value);
-      w.EndObject();
+      // Prometheus answers []labels.Labels, which its own labels encoder
+      // writes (see WriteLabels), not encoding/json's map[string]string.
+      WriteLabels(w, ls);
       ++n;
     }
     w.EndArray();
@@ -317,8 +295,9 @@ class Handlers {
     WriteStrings(res, items, p.limit);
   }
 
+  // A []string in Prometheus: jsoniter's HTML-escaping string encoder.
   void WriteStrings(http::Response* res, const std::set<std::string>& items, size_t limit) {
-    JsonWriter w;
+    GoJsonWriter w;
     StartSuccess(w);
     w.StartArray();
     size_t n = 0;
@@ -344,13 +323,7 @@ class Handlers {
 
 void WriteApiError(http::Response* res, int status, std::string_view error_type,
                    std::string_view message) {
-  JsonWriter w;
-  w.StartObject();
-  w.KV("status", "error");
-  w.KV("errorType", error_type);
-  w.KV("error", message);
-  w.EndObject();
-  res->Json(status, w.Take());
+  res->Json(status, ErrorBody(error_type, message));
 }
 
 void RegisterStorageApi(http::Router* router, const StorageApiOptions& options) {

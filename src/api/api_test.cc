@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "api/json.h"
+#include "api/remote/fake_storage_test_util.h"
 #include "storage/tsdb/db.h"
 #include "storage/tsdb/test_util.h"
 
@@ -65,6 +65,10 @@ TEST_F(ApiTest, Utf8NamesInSelectorsAndEscapedPaths) {
   // Prometheus 3's U__ escaping of label names in URL paths: "a.b" is U__a_2e_b.
   res = Do("GET", "/api/v1/label/U__a_2e_b/values");
   EXPECT_EQ(res.body, R"({"status":"success","data":["ü"]})");
+  // A code point that is no rune leaves the name escaped, as model.UnescapeName.
+  res = Do("GET", "/api/v1/label/U__a_110000_/values");
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(res.body, R"({"status":"success","data":[]})");
 }
 
 TEST_F(ApiTest, ErrorsUsePrometheusEnvelope) {
@@ -107,14 +111,62 @@ TEST_F(ApiTest, ReadinessAndMetrics) {
   EXPECT_NE(m.body.find("vigil_tsdb_head_series 3"), std::string::npos);
 }
 
-TEST(JsonWriterTest, EscapesStrings) {
-  JsonWriter w;
-  w.StartObject();
-  w.KV("k\"", "line\nbreak \x01 ü");
-  w.Key("n");
-  w.Double(0.1);
-  w.EndObject();
-  EXPECT_EQ(w.Take(), "{\"k\\\"\":\"line\\nbreak \\u0001 ü\",\"n\":0.1}");
+// A Storage whose series bypass label validation (the TSDB refuses invalid
+// UTF-8), so the API's escaping of any bytes can be checked.
+class UncheckedStorage : public storage::Storage {
+ public:
+  remote::testing::FakeStorage data;
+
+  std::unique_ptr<storage::Appender> NewAppender() override { return data.NewAppender(); }
+  Result<std::unique_ptr<storage::Querier>> NewQuerier(int64_t mint, int64_t maxt) override {
+    return data.NewQuerier(mint, maxt);
+  }
+  std::vector<std::pair<std::string, storage::MetricMetadata>> Metadata(std::string_view,
+                                                                        size_t) override {
+    return {};
+  }
+  Status Delete(int64_t, int64_t, const std::vector<model::Matcher>&) override {
+    return Status::OK();
+  }
+  Status CleanTombstones() override { return Status::OK(); }
+  storage::TsdbStatus HeadStatus(size_t) override { return {}; }
+  int64_t MinTime() override { return kMaxTime; }
+  int64_t MaxTime() override { return kMinTime; }
+};
+
+// Prometheus writes the label sets of /api/v1/series with its labels.Labels
+// encoder (jsoniter's plain WriteString: no HTML escaping, bytes unchecked)
+// and the []string of /labels and /label/<name>/values with jsoniter's
+// standard string encoder (HTML escaping, invalid UTF-8 as \ufffd, U+2028
+// escaped). A generic JSON writer gets both wrong.
+TEST(ApiEscapingTest, SeriesAndLabelListsUsePrometheusEscaping) {
+  const std::string value = "<a&b>\xe2\x80\xa8\x01\xff";
+  UncheckedStorage st;
+  st.data.Add(model::Labels::FromStrings({"__name__", "up", "x", value}), {{1000, 1}});
+  http::Router router;
+  StorageApiOptions o;
+  o.storage = &st;
+  RegisterStorageApi(&router, o);
+  auto get = [&](const std::string& path, http::Params query) {
+    http::Request req;
+    req.method = "GET";
+    req.path = path;
+    req.query = std::move(query);
+    http::Response res;
+    auto m = router.Find("GET", path);
+    EXPECT_NE(m.route, nullptr) << path;
+    if (m.route != nullptr) m.route->handler(req, res);
+    return res.body;
+  };
+  EXPECT_EQ(get("/api/v1/series", {{"match[]", "up"}}),
+            "{\"status\":\"success\",\"data\":[{\"__name__\":\"up\",\"x\":\"<a&b>\xe2\x80\xa8"
+            "\\u0001\xff\"}]}");
+  EXPECT_EQ(get("/api/v1/label/x/values", {}),
+            R"({"status":"success","data":["\u003ca\u0026b\u003e\u2028\u0001\ufffd"]})");
+  st.data.Add(model::Labels::FromStrings({"__name__", "up", value, "1"}), {{1000, 1}});
+  EXPECT_EQ(get("/api/v1/labels", {}),
+            R"({"status":"success","data":["\u003ca\u0026b\u003e\u2028\u0001\ufffd",)"
+            R"("__name__","x"]})");
 }
 
 }  // namespace

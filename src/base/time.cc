@@ -7,6 +7,8 @@
 #include <cmath>
 #include <ctime>
 
+#include "base/strconv.h"
+
 namespace vigil {
 
 int64_t NowMillis() {
@@ -47,62 +49,16 @@ bool ParseDigits(std::string_view s, size_t pos, size_t n, int* out) {
 }  // namespace
 
 Result<int64_t> ParseDurationMillis(std::string_view s) {
-  auto bad = [&] {
-    return Status::InvalidArgument(fmt::format("not a valid duration string: \"{}\"", s));
-  };
-  if (s.empty()) return bad();
   double secs;
   if (ParseFloatStrict(s, &secs)) {
-    if (!std::isfinite(secs) || std::abs(secs) > 9.2e15) return bad();
+    if (!std::isfinite(secs) || std::abs(secs) > 9.2e15) {
+      return Status::InvalidArgument(fmt::format("not a valid duration string: {}", GoQuote(s)));
+    }
     return static_cast<int64_t>(std::llround(secs * 1000));
   }
-  static constexpr struct {
-    std::string_view unit;
-    int64_t ms;
-  } kUnits[] = {{"y", 365 * kDay}, {"w", 7 * kDay}, {"d", kDay}, {"h", kHour},
-                {"m", kMinute},    {"s", kSecond},  {"ms", 1}};
-  size_t i = 0;
-  size_t next_unit = 0;
-  int64_t total = 0;
-  while (i < s.size()) {
-    size_t start = i;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-    if (i == start) return bad();
-    int64_t n = 0;
-    auto [p, ec] = std::from_chars(s.data() + start, s.data() + i, n);
-    if (ec != std::errc()) return bad();
-    size_t ustart = i;
-    while (i < s.size() && !(s[i] >= '0' && s[i] <= '9')) ++i;
-    std::string_view unit = s.substr(ustart, i - ustart);
-    size_t u = next_unit;
-    while (u < std::size(kUnits) && kUnits[u].unit != unit) ++u;
-    if (u == std::size(kUnits)) return bad();
-    next_unit = u + 1;
-    if (n > kMaxTime / kUnits[u].ms || total > kMaxTime - n * kUnits[u].ms) return bad();
-    total += n * kUnits[u].ms;
-  }
-  return total;
-}
-
-std::string FormatDuration(int64_t ms) {
-  if (ms == 0) return "0s";
-  std::string out;
-  if (ms < 0) {
-    out = "-";
-    ms = -ms;
-  }
-  static constexpr struct {
-    const char* unit;
-    int64_t ms;
-  } kUnits[] = {{"y", 365 * kDay}, {"w", 7 * kDay}, {"d", kDay}, {"h", kHour},
-                {"m", kMinute},    {"s", kSecond},  {"ms", 1}};
-  for (const auto& u : kUnits) {
-    if (ms >= u.ms) {
-      out += fmt::format("{}{}", ms / u.ms, u.unit);
-      ms %= u.ms;
-    }
-  }
-  return out;
+  // The smallest unit is ms, so the nanoseconds divide exactly.
+  VIGIL_ASSIGN_OR_RETURN(int64_t ns, ParsePromDurationNanos(s));
+  return ns / 1'000'000;
 }
 
 Result<int64_t> ParseTimestamp(std::string_view s) {

@@ -27,12 +27,16 @@ int64_t NowMillis();
 using Clock = std::function<int64_t()>;
 inline Clock SystemClock() { return &NowMillis; }
 
-// Prometheus duration syntax: a sequence of <int><unit> with units
-// y, w, d, h, m, s, ms in that order ("1h30m", "15d", "0"). Also accepts a
-// plain number of seconds with a fraction ("1.5"), as the HTTP API does.
+// A duration for Vigil's flags and config file: Prometheus' model.ParseDuration
+// (ParsePromDurationNanos in base/strconv.h: "1h30m", "15d", "0", with its
+// error messages) in milliseconds, or a plain number of seconds ("1.5").
+// Prometheus' flags and YAML take only the unit form; float seconds stay
+// accepted because Vigil has always taken them there and they cannot be
+// mistaken for the unit form, so every Prometheus value still reads the same.
+// (The query API parses its duration parameters itself, in nanoseconds and
+// with Prometheus' own float rules: api/query/params.h.) For the text form
+// use FormatPromDuration (base/strconv.h).
 Result<int64_t> ParseDurationMillis(std::string_view s);
-// The shortest form in the syntax above ("2h", "1h30m", "0s").
-std::string FormatDuration(int64_t ms);
 
 // A timestamp as the Prometheus HTTP API accepts it: Unix seconds with an
 // optional fraction ("1700000000.123") or RFC 3339 ("2023-11-14T22:13:20.123Z",

@@ -22,11 +22,12 @@ TEST(TimeTest, RejectsBadDurations) {
   EXPECT_FALSE(ParseDurationMillis("99999999999999999999d").ok());
 }
 
-TEST(TimeTest, FormatsDurations) {
-  EXPECT_EQ(FormatDuration(0), "0s");
-  EXPECT_EQ(FormatDuration(2 * kHour), "2h");
-  EXPECT_EQ(FormatDuration(90 * kMinute), "1h30m");
-  EXPECT_EQ(FormatDuration(15 * kDay), "2w1d");
+TEST(TimeTest, DurationErrorsAreModelParseDurations) {
+  EXPECT_EQ(ParseDurationMillis("").status().message(), "empty duration string");
+  EXPECT_EQ(ParseDurationMillis("1x").status().message(), R"(unknown unit "x" in duration "1x")");
+  EXPECT_EQ(ParseDurationMillis("30m1h").status().message(),
+            R"(not a valid duration string: "30m1h")");
+  EXPECT_EQ(ParseDurationMillis("300y").status().message(), "duration out of range");
 }
 
 TEST(TimeTest, ParsesTimestamps) {

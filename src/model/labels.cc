@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "base/metrics.h"
+#include "base/strconv.h"
 
 namespace vigil::model {
 
@@ -162,46 +163,25 @@ const char* LabelErrorReason(LabelError e) {
 }
 
 bool IsValidUTF8(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const auto* end = p + s.size();
-  while (p < end) {
+  size_t i = 0;
+  while (i < s.size()) {
     // Label names and values are nearly always ASCII: check 8 bytes at a time.
-    while (end - p >= 8) {
+    while (s.size() - i >= 8) {
       uint64_t w;
-      std::memcpy(&w, p, 8);
+      std::memcpy(&w, s.data() + i, 8);
       if ((w & 0x8080808080808080ull) != 0) break;
-      p += 8;
+      i += 8;
     }
-    if (p >= end) break;
-    if (*p < 0x80) {
-      ++p;
+    if (i >= s.size()) break;
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
+      ++i;
       continue;
     }
-    int n;
-    uint32_t cp;
-    if ((*p & 0xe0) == 0xc0) {
-      n = 1;
-      cp = *p & 0x1f;
-    } else if ((*p & 0xf0) == 0xe0) {
-      n = 2;
-      cp = *p & 0x0f;
-    } else if ((*p & 0xf8) == 0xf0) {
-      n = 3;
-      cp = *p & 0x07;
-    } else {
-      return false;
-    }
-    if (end - p < n + 1) return false;
-    for (int i = 1; i <= n; ++i) {
-      if ((p[i] & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (p[i] & 0x3f);
-    }
-    // Overlong forms, surrogates and values above U+10FFFF are invalid.
-    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-        cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-      return false;
-    }
-    p += n + 1;
+    // Go's decoder decides what is valid; only an encoding error has width 1
+    // (a U+FFFD written in the input has width 3).
+    int width = 0;
+    if (Utf8DecodeRune(s, i, &width) == kUtf8RuneError && width == 1) return false;
+    i += static_cast<size_t>(width);
   }
   return true;
 }

@@ -123,6 +123,8 @@ struct LabelValidation {
 LabelValidation ValidateLabels(LabelsView labels, const LabelLimits& limits,
                                bool require_name = true);
 
+// utf8.ValidString: no overlong forms, surrogates or runes beyond U+10FFFF.
+// Built on Utf8DecodeRune (base/strconv.h), with a fast path for ASCII.
 bool IsValidUTF8(std::string_view s);
 
 // Builds a Labels by setting and deleting names on top of a base set.

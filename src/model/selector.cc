@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "base/strconv.h"
+
 namespace vigil::model {
 
 namespace {
@@ -9,31 +11,6 @@ namespace {
 bool IsIdentStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 bool IsIdentChar(char c) { return IsIdentStart(c) || (c >= '0' && c <= '9'); }
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-void AppendUTF8(std::string* out, uint32_t cp) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xc0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xe0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  } else {
-    out->push_back(static_cast<char>(0xf0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  }
-}
 
 class Parser {
  public:
@@ -192,97 +169,14 @@ class Parser {
 }  // namespace
 
 Result<std::string> UnquoteString(std::string_view lit) {
-  if (lit.size() < 2 || lit.front() != lit.back())
-    return Status::InvalidArgument("invalid string literal");
-  char q = lit.front();
-  std::string_view body = lit.substr(1, lit.size() - 2);
-  if (q == '`') {
-    if (!IsValidUTF8(body)) return Status::InvalidArgument("invalid UTF-8 in string literal");
-    return std::string(body);
-  }
-  if (q != '"' && q != '\'') return Status::InvalidArgument("invalid string literal");
-  std::string out;
-  out.reserve(body.size());
-  for (size_t i = 0; i < body.size(); ++i) {
-    char c = body[i];
-    if (c != '\\') {
-      out.push_back(c);
-      continue;
-    }
-    if (++i >= body.size()) return Status::InvalidArgument("invalid escape at end of string");
-    char e = body[i];
-    switch (e) {
-      case 'a':
-        out.push_back('\a');
-        break;
-      case 'b':
-        out.push_back('\b');
-        break;
-      case 'f':
-        out.push_back('\f');
-        break;
-      case 'n':
-        out.push_back('\n');
-        break;
-      case 'r':
-        out.push_back('\r');
-        break;
-      case 't':
-        out.push_back('\t');
-        break;
-      case 'v':
-        out.push_back('\v');
-        break;
-      case '\\':
-        out.push_back('\\');
-        break;
-      case '"':
-      case '\'':
-        if (e != q) return Status::InvalidArgument(fmt::format("unknown escape sequence \\{}", e));
-        out.push_back(e);
-        break;
-      case 'x':
-      case 'u':
-      case 'U': {
-        int n = e == 'x' ? 2 : (e == 'u' ? 4 : 8);
-        uint32_t v = 0;
-        for (int k = 1; k <= n; ++k) {
-          if (i + k >= body.size()) return Status::InvalidArgument("escape sequence is too short");
-          int h = HexValue(body[i + k]);
-          if (h < 0) return Status::InvalidArgument("invalid hex digit in escape sequence");
-          v = v * 16 + static_cast<uint32_t>(h);
-        }
-        i += n;
-        if (e == 'x') {
-          out.push_back(static_cast<char>(v));
-        } else {
-          if (v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff)) {
-            return Status::InvalidArgument("escape sequence is an invalid Unicode code point");
-          }
-          AppendUTF8(&out, v);
-        }
-        break;
-      }
-      default:
-        if (e >= '0' && e <= '7') {
-          if (i + 2 >= body.size()) {
-            return Status::InvalidArgument("octal escape sequence is too short");
-          }
-          uint32_t v = 0;
-          for (int k = 0; k < 3; ++k) {
-            char d = body[i + k];
-            if (d < '0' || d > '7') return Status::InvalidArgument("invalid octal escape sequence");
-            v = v * 8 + static_cast<uint32_t>(d - '0');
-          }
-          if (v > 255) return Status::InvalidArgument("octal escape value > 255");
-          out.push_back(static_cast<char>(v));
-          i += 2;
-        } else {
-          return Status::InvalidArgument(fmt::format("unknown escape sequence \\{}", e));
-        }
-    }
-  }
-  if (!IsValidUTF8(out)) return Status::InvalidArgument("invalid UTF-8 in string literal");
+  // Checked before unquoting: UnquotePromString turns invalid bytes into
+  // U+FFFD where it unescapes, but a selector must not hold invalid UTF-8.
+  if (!IsValidUTF8(lit)) return Status::InvalidArgument("invalid UTF-8 in string literal");
+  auto out = UnquotePromString(lit);
+  // The lexers hand over whole literals, so only an escape can be wrong.
+  if (!out.ok()) return Status::InvalidArgument("invalid escape sequence in string literal");
+  // \x and octal escapes may still spell invalid UTF-8.
+  if (!IsValidUTF8(*out)) return Status::InvalidArgument("invalid UTF-8 in string literal");
   return out;
 }
 

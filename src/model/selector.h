@@ -30,7 +30,10 @@ namespace vigil::model {
 
 Result<std::vector<Matcher>> ParseSelector(std::string_view text);
 
-// Unquotes a PromQL string literal including its quotes ("...", '...', `...`).
+// Unquotes a PromQL string literal including its quotes ("...", '...', `...`)
+// with UnquotePromString (base/strconv.h), and refuses what a label value
+// may not hold: invalid UTF-8, raw or escaped ("invalid UTF-8 in string
+// literal"). Any other failure is "invalid escape sequence in string literal".
 Result<std::string> UnquoteString(std::string_view literal);
 
 }  // namespace vigil::model

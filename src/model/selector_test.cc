@@ -37,7 +37,14 @@ TEST(SelectorTest, Escapes) {
   EXPECT_EQ(Parse(R"(x{a="q\"\\\u00e9\x41\101"})"),
             "__name__=\"x\",a=\"q\\\"\\\\\xc3\xa9"
             "AA\"");
-  EXPECT_NE(Parse(R"(x{a="\q"})").find("unknown escape"), std::string::npos);
+  EXPECT_NE(Parse(R"(x{a="\q"})").find("invalid escape sequence"), std::string::npos);
+  EXPECT_NE(Parse(R"(x{a="\u00"})").find("invalid escape sequence"), std::string::npos);
+  EXPECT_NE(Parse(R"(x{a="\ud800"})").find("invalid escape sequence"), std::string::npos);
+  EXPECT_NE(Parse(R"(x{a="\400"})").find("invalid escape sequence"), std::string::npos);
+  EXPECT_NE(Parse(R"(x{a='\"'})").find("invalid escape sequence"), std::string::npos);
+  // Escapes that spell invalid UTF-8, and raw invalid bytes next to an escape.
+  EXPECT_NE(Parse(R"(x{a="\xff"})").find("invalid UTF-8"), std::string::npos);
+  EXPECT_NE(Parse("x{a=\"\xff\\n\"}").find("invalid UTF-8"), std::string::npos);
   // Raw strings are checked for UTF-8 like quoted ones (found by fuzz_selector).
   EXPECT_NE(Parse("{`x\xca\xca`}").find("invalid UTF-8"), std::string::npos);
 }

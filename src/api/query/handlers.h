@@ -10,8 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "api/go_json.h"
 #include "api/http/http.h"
-#include "api/query/go_json.h"
 #include "api/query/query_api.h"
 
 namespace vigil::api::query {

@@ -74,11 +74,10 @@ Result<int64_t> ParseDuration(std::string_view s) {
   return *ns;
 }
 
-Result<int64_t> ParseLimit(std::string_view s) {
-  if (s.empty()) return int64_t{0};
+Result<int64_t> ParseGoAtoi(std::string_view s) {
   std::string_view digits = s;
   bool neg = false;
-  if (digits[0] == '+' || digits[0] == '-') {
+  if (!digits.empty() && (digits[0] == '+' || digits[0] == '-')) {
     neg = digits[0] == '-';
     digits.remove_prefix(1);
   }
@@ -95,8 +94,14 @@ Result<int64_t> ParseLimit(std::string_view s) {
     return Status::InvalidArgument(
         fmt::format("strconv.Atoi: parsing {}: value out of range", GoQuote(s)));
   }
-  if (neg && mag > 0) return Status::InvalidArgument("limit must be non-negative");
-  return static_cast<int64_t>(mag);
+  return neg ? static_cast<int64_t>(0 - mag) : static_cast<int64_t>(mag);
+}
+
+Result<int64_t> ParseLimit(std::string_view s) {
+  if (s.empty()) return int64_t{0};
+  VIGIL_ASSIGN_OR_RETURN(int64_t n, ParseGoAtoi(s));
+  if (n < 0) return Status::InvalidArgument("limit must be non-negative");
+  return n;
 }
 
 }  // namespace vigil::api::query

@@ -39,6 +39,10 @@ Result<int64_t> ParseTimeParam(const http::Request& req, std::string_view name, 
 // A duration in nanoseconds.
 Result<int64_t> ParseDuration(std::string_view s);
 
+// strconv.Atoi: an optional sign and decimal digits, in int64. Errors are
+// Go's: strconv.Atoi: parsing "x": invalid syntax | value out of range.
+Result<int64_t> ParseGoAtoi(std::string_view s);
+
 // The limit parameter: 0 (no limit) when empty; a non-negative integer.
 Result<int64_t> ParseLimit(std::string_view s);
 

@@ -67,6 +67,16 @@ TEST(ParamsTest, BadDurationsGivePrometheusMessages) {
             R"(cannot parse "1e10" to a valid duration. It overflows int64)");
 }
 
+TEST(ParamsTest, AtoiTakesNegativesAndRefusesWhatGoRefuses) {
+  EXPECT_EQ(*ParseGoAtoi("-1"), -1);
+  EXPECT_EQ(*ParseGoAtoi("-9223372036854775808"), std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(ParseGoAtoi("").status().message(), R"(strconv.Atoi: parsing "": invalid syntax)");
+  EXPECT_EQ(ParseGoAtoi("+-5").status().message(),
+            R"(strconv.Atoi: parsing "+-5": invalid syntax)");
+  EXPECT_EQ(ParseGoAtoi("0x10").status().message(),
+            R"(strconv.Atoi: parsing "0x10": invalid syntax)");
+}
+
 TEST(ParamsTest, LimitsAsStrconvAtoi) {
   EXPECT_EQ(*ParseLimit(""), 0);
   EXPECT_EQ(*ParseLimit("10"), 10);

@@ -1,5 +1,5 @@
 // Prometheus' query HTTP API on the PromQL engine and the storage seam,
-// answering in Prometheus 3.5's JSON byte for byte (go_json.h, result_json.h):
+// answering in Prometheus 3.5's JSON byte for byte (api/go_json.h, result_json.h):
 //
 //   GET/POST /api/v1/query             instant query (query, time, timeout, limit, stats)
 //   GET/POST /api/v1/query_range       range query (query, start, end, step, timeout, limit, stats)

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "api/query/go_json.h"
+#include "api/go_json.h"
 #include "api/query/test_fixture.h"
 #include "query/promql/engine.h"
 #include "query/promql/parser.h"

@@ -1,26 +1,10 @@
 #include "api/query/result_json.h"
 
-#include <fmt/format.h>
-
 #include <type_traits>
 
 namespace vigil::api::query {
 
 namespace {
-
-constexpr size_t kMaxAnnotations = 10;
-
-void WriteCapped(GoJsonWriter& w, std::string_view key, const std::vector<std::string>& items,
-                 std::string_view kind) {
-  if (items.empty()) return;
-  w.Key(key);
-  w.StartArray();
-  for (size_t i = 0; i < items.size() && i < kMaxAnnotations; ++i) w.String(items[i]);
-  if (items.size() > kMaxAnnotations) {
-    w.String(fmt::format("{} more {} annotations omitted", items.size() - kMaxAnnotations, kind));
-  }
-  w.EndArray();
-}
 
 // The [t, "v"] pair of a scalar or string: Go's encoding/json on
 // [float64(t)/1000, v] (Prometheus' Scalar and String MarshalJSON).
@@ -41,15 +25,6 @@ std::string_view ResultTypeName(const promql::Value& v) {
     default:
       return "";
   }
-}
-
-void WriteLabels(GoJsonWriter& w, const model::Labels& labels) {
-  w.StartObject();
-  for (const auto& l : labels) {
-    w.LabelKey(l.name);
-    w.LabelString(l.value);
-  }
-  w.EndObject();
 }
 
 void WriteResult(GoJsonWriter& w, const promql::Value& v) {
@@ -134,19 +109,6 @@ void WriteStats(GoJsonWriter& w, const QueryStatsJson& s) {
   w.EndObject();
 }
 
-void StartSuccess(GoJsonWriter& w) {
-  w.StartObject();
-  w.KV("status", "success");
-  w.Key("data");
-}
-
-void FinishSuccess(GoJsonWriter& w, const std::vector<std::string>& warnings,
-                   const std::vector<std::string>& infos) {
-  WriteCapped(w, "warnings", warnings, "warning");
-  WriteCapped(w, "infos", infos, "info");
-  w.EndObject();
-}
-
 std::string QuerySuccessBody(const promql::Value& v, const std::vector<std::string>& warnings,
                              const std::vector<std::string>& infos, const QueryStatsJson* stats) {
   GoJsonWriter w;
@@ -161,16 +123,6 @@ std::string QuerySuccessBody(const promql::Value& v, const std::vector<std::stri
   }
   w.EndObject();
   FinishSuccess(w, warnings, infos);
-  return w.Take();
-}
-
-std::string ErrorBody(std::string_view error_type, std::string_view message) {
-  GoJsonWriter w;
-  w.StartObject();
-  w.KV("status", "error");
-  w.KV("errorType", error_type);
-  w.KV("error", message);
-  w.EndObject();
   return w.Take();
 }
 

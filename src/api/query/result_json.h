@@ -1,15 +1,12 @@
-// The query API's JSON documents in Prometheus 3.5's shapes: the envelope
-// ({"status":"success","data":...,"warnings":[...],"infos":[...]} and
-// {"status":"error","errorType":...,"error":...}), PromQL values as
-// /api/v1/query and /api/v1/query_range return them, and the stats object.
+// The query API's JSON documents in Prometheus 3.5's shapes: PromQL values
+// as /api/v1/query and /api/v1/query_range return them, the stats object and
+// the whole query answer. The envelope and label sets, which every /api/v1
+// endpoint shares, are in api/response_json.h.
 //
 //   vector  [{"metric":{...},"value":[1700000000.500,"1"]},...]
 //   matrix  [{"metric":{...},"values":[[1700000000,"1"],...]},...]
 //   scalar  [1700000000.5,"1"]      (timestamp as a JSON float, value in 'f' format)
 //   string  [1700000000.5,"text"]
-//
-// Warnings and infos are capped at 10 each, the rest summarised as
-// "N more warning annotations omitted", as Prometheus' AsStrings(query, 10, 10).
 //
 // Thread-safety: pure functions.
 #pragma once
@@ -19,7 +16,8 @@
 #include <string_view>
 #include <vector>
 
-#include "api/query/go_json.h"
+#include "api/go_json.h"
+#include "api/response_json.h"
 #include "model/labels.h"
 #include "query/promql/value.h"
 
@@ -40,22 +38,12 @@ struct QueryStatsJson {
 // "vector", "matrix", "scalar", "string" (empty for an empty Value).
 std::string_view ResultTypeName(const promql::Value& v);
 
-// {"name":"value",...} as Prometheus' labels encoder writes it.
-void WriteLabels(GoJsonWriter& w, const model::Labels& labels);
 // The result array for v (see the file comment).
 void WriteResult(GoJsonWriter& w, const promql::Value& v);
 void WriteStats(GoJsonWriter& w, const QueryStatsJson& s);
 
-// {"status":"success","data": — the caller writes the data value next and
-// then calls FinishSuccess.
-void StartSuccess(GoJsonWriter& w);
-// Writes the capped "warnings" and "infos" (when not empty) and closes the envelope.
-void FinishSuccess(GoJsonWriter& w, const std::vector<std::string>& warnings,
-                   const std::vector<std::string>& infos);
-
 // A whole query answer: data {"resultType","result"[,"stats"]}.
 std::string QuerySuccessBody(const promql::Value& v, const std::vector<std::string>& warnings,
                              const std::vector<std::string>& infos, const QueryStatsJson* stats);
-std::string ErrorBody(std::string_view error_type, std::string_view message);
 
 }  // namespace vigil::api::query

@@ -91,11 +91,5 @@ TEST(ResultJsonTest, StatsObjectInPrometheusOrder) {
             R"("execTotalTime":1e-07},"samples":{"totalQueryableSamples":12,"peakSamples":3}}}})");
 }
 
-TEST(ResultJsonTest, ErrorsAreHtmlEscaped) {
-  EXPECT_EQ(ErrorBody("bad_data", "invalid parameter \"query\": 1:3: unexpected <EOF>"),
-            R"({"status":"error","errorType":"bad_data",)"
-            R"("error":"invalid parameter \"query\": 1:3: unexpected \u003cEOF\u003e"})");
-}
-
 }  // namespace
 }  // namespace vigil::api::query

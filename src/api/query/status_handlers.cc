@@ -2,7 +2,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
@@ -34,27 +33,6 @@ std::string GoTime(int64_t ms) {
     out += "." + f;
   }
   return out + "Z";
-}
-
-// prometheus/common's model.Duration.String(): years and weeks only when exact.
-std::string PrometheusDuration(int64_t ms) {
-  if (ms == 0) return "0s";
-  std::string out;
-  auto unit = [&](const char* name, int64_t mult, bool exact) {
-    if (exact && ms % mult != 0) return;
-    if (int64_t v = ms / mult; v > 0) {
-      out += fmt::format("{}{}", v, name);
-      ms -= v * mult;
-    }
-  };
-  unit("y", 365 * kDay, true);
-  unit("w", 7 * kDay, true);
-  unit("d", kDay, false);
-  unit("h", kHour, false);
-  unit("m", kMinute, false);
-  unit("s", kSecond, false);
-  unit("ms", 1, false);
-  return out;
 }
 
 // alecthomas/units' Base2Bytes.String(): "10GiB", "1KiB512B", "0B".
@@ -91,13 +69,6 @@ void WriteStats(GoJsonWriter& w, std::string_view key,
     w.EndObject();
   }
   w.EndArray();
-}
-
-// strconv.Atoi for the metadata and tsdb limits, which report their own message.
-bool Atoi(std::string_view s, int64_t* out) {
-  if (!s.empty() && s[0] == '+') s.remove_prefix(1);
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
-  return !s.empty() && ec == std::errc() && p == s.data() + s.size();
 }
 
 class StatusHandlers {
@@ -165,8 +136,9 @@ class StatusHandlers {
   void TsdbStatus(const http::Request& req, http::Response* res) {
     int64_t limit = 10;
     if (std::string_view s = req.Param("limit"); !s.empty()) {
-      if (!Atoi(s, &limit) || limit < 1)
-        return WriteBadData(res, "limit must be a positive number");
+      auto n = ParseGoAtoi(s);
+      if (!n.ok() || *n < 1) return WriteBadData(res, "limit must be a positive number");
+      limit = *n;
     }
     storage::TsdbStatus st = opts_.storage->HeadStatus(static_cast<size_t>(limit));
     int64_t min_time = st.min_time, max_time = st.max_time;
@@ -213,13 +185,16 @@ class StatusHandlers {
   }
 
   void Metadata(const http::Request& req, http::Response* res) {
+    // Both limits report their own message, not strconv's.
     int64_t limit = -1, limit_per_metric = -1;
-    if (std::string_view s = req.Param("limit"); !s.empty() && !Atoi(s, &limit)) {
-      return WriteBadData(res, "limit must be a number");
-    }
-    if (std::string_view s = req.Param("limit_per_metric");
-        !s.empty() && !Atoi(s, &limit_per_metric)) {
-      return WriteBadData(res, "limit_per_metric must be a number");
+    const std::pair<std::string_view, int64_t*> params[] = {
+        {"limit", &limit}, {"limit_per_metric", &limit_per_metric}};
+    for (auto [name, out] : params) {
+      std::string_view s = req.Param(name);
+      if (s.empty()) continue;
+      auto n = ParseGoAtoi(s);
+      if (!n.ok()) return WriteBadData(res, fmt::format("{} must be a number", name));
+      *out = *n;
     }
     // One entry per metric family (the latest seen), so limit_per_metric
     // never cuts anything; it is validated as Prometheus does.
@@ -262,7 +237,7 @@ http::Handler Empty(const std::atomic<bool>* ready, std::string data_json) {
 
 std::string FormatRetention(int64_t retention_ms, uint64_t retention_bytes) {
   std::string out;
-  if (retention_ms != 0) out = PrometheusDuration(retention_ms);
+  if (retention_ms != 0) out = FormatPromDuration(retention_ms);
   if (retention_bytes != 0) {
     if (!out.empty()) out += " or ";
     out += Base2Bytes(retention_bytes);

@@ -17,6 +17,7 @@
 #include "model/labels.h"
 #include "model/matcher.h"
 #include "model/sample.h"
+#include "storage/querier_test_util.h"
 #include "storage/storage.h"
 
 namespace vigil::remote::testing {
@@ -221,7 +222,7 @@ class FakeStorage : public storage::Appendable, public storage::Queryable {
     size_t i_ = static_cast<size_t>(-1);
   };
 
-  class FakeQuerier : public storage::Querier {
+  class FakeQuerier : public storage::testing::SelectOnlyQuerier {
    public:
     FakeQuerier(FakeStorage* s, const std::map<model::Labels, std::vector<model::Sample>>& data,
                 int64_t mint, int64_t maxt)
@@ -258,15 +259,6 @@ class FakeStorage : public storage::Appendable, public storage::Queryable {
                   [](const FakeSeries& a, const FakeSeries& b) { return a.labels() < b.labels(); });
       }
       return std::make_unique<FakeSet>(std::move(out));
-    }
-    Result<std::vector<std::string>> LabelValues(std::string_view,
-                                                 const std::vector<model::Matcher>&,
-                                                 size_t) override {
-      return std::vector<std::string>{};
-    }
-    Result<std::vector<std::string>> LabelNames(const std::vector<model::Matcher>&,
-                                                size_t) override {
-      return std::vector<std::string>{};
     }
 
    private:

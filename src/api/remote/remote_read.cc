@@ -12,6 +12,7 @@
 #include "api/remote/proto_writer.h"
 #include "api/remote/snappy_block.h"
 #include "base/logging.h"
+#include "base/strconv.h"
 #include "model/matcher.h"
 #include "model/sample.h"
 #include "storage/tsdb/chunkenc/xor.h"
@@ -381,7 +382,7 @@ ReadOutcome RemoteReadHandler::Serve(std::string_view content_encoding, std::str
   auto timeout_failure = [&] {
     return Failure{
         ReadError::kTimeout, 503,
-        fmt::format("remote read timed out after {}", FormatDuration(options_.timeout_ms))};
+        fmt::format("remote read timed out after {}", FormatPromDuration(options_.timeout_ms))};
   };
 
   SamplesResponse samples_response;

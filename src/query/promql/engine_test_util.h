@@ -15,6 +15,7 @@
 #include "model/labels.h"
 #include "model/matcher.h"
 #include "model/sample.h"
+#include "storage/querier_test_util.h"
 #include "storage/storage.h"
 
 namespace vigil::promql::testing {
@@ -86,7 +87,7 @@ class MemQueryable final : public storage::Queryable {
     long pos_ = -1;
   };
 
-  class Querier final : public storage::Querier {
+  class Querier final : public storage::testing::SelectOnlyQuerier {
    public:
     Querier(MemQueryable* q, int64_t mint, int64_t maxt) : q_(q), mint_(mint), maxt_(maxt) {}
     std::unique_ptr<storage::SeriesSet> Select(bool, const storage::SelectHints*,
@@ -102,15 +103,6 @@ class MemQueryable final : public storage::Queryable {
         if (!s.samples_.empty()) set->series_.push_back(std::move(s));
       }
       return set;
-    }
-    Result<std::vector<std::string>> LabelValues(std::string_view,
-                                                 const std::vector<model::Matcher>&,
-                                                 size_t) override {
-      return std::vector<std::string>{};
-    }
-    Result<std::vector<std::string>> LabelNames(const std::vector<model::Matcher>&,
-                                                size_t) override {
-      return std::vector<std::string>{};
     }
 
    private:

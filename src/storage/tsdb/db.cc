@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "base/logging.h"
+#include "base/strconv.h"
 #include "storage/tsdb/block/ulid.h"
 #include "storage/tsdb/head_appender.h"
 #include "storage/tsdb/querier.h"
@@ -681,7 +682,7 @@ Status DB::ApplyRetentionLocked() {
         doomed.push_back(b->meta().ulid);
         retention_time_->Inc();
         log::Get("tsdb")->info("retention: deleting block {} (older than {})", b->meta().ulid,
-                               FormatDuration(opts_.retention_ms));
+                               FormatPromDuration(opts_.retention_ms));
       }
     }
   }

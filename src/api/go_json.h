@@ -1,15 +1,20 @@
-// GoJsonWriter: JSON exactly as Prometheus' Go encoders write it, so that the
-// query API's answers are byte-compatible with Prometheus 3.5's.
+// GoJsonWriter: JSON exactly as Prometheus' Go encoders write it, so that
+// every /api/v1 answer (the storage API in src/api and the query API in
+// src/api/query) is byte-compatible with Prometheus 3.5's. It is the only
+// JSON writer in Vigil; both APIs use it through the small vigil_api_json
+// library, which depends on nothing above base and model.
 //
 // Prometheus marshals its API responses with json-iterator in the standard
-// library's compatible mode, plus hand-written encoders for PromQL values.
-// The bytes differ from a generic JSON writer (RapidJSON) in ways clients can
-// see, so this writer reproduces each of them:
-//   - strings in Go struct fields and map keys (errors, warnings, label names
-//     lists, status pages) escape <, > and & as \u003c \u003e \u0026, replace
-//     invalid UTF-8 with \ufffd and escape U+2028/U+2029 (String, Key);
-//   - label names and values in query results go through jsoniter's plain
-//     WriteString: only ", \ and control characters are escaped (LabelKey,
+// library's compatible mode, plus hand-written encoders for PromQL values and
+// labels.Labels. The bytes differ from a generic JSON writer in ways clients
+// can see, so this writer reproduces each of them:
+//   - strings in Go struct fields, []string and map keys (errors, warnings,
+//     /api/v1/labels and label values lists, status pages) escape <, > and &
+//     as \u003c \u003e \u0026, replace invalid UTF-8 with \ufffd and escape
+//     U+2028/U+2029 (String, Key);
+//   - label names and values of a label set (query results, /api/v1/series)
+//     go through jsoniter's plain Stream.WriteString: only ", \ and control
+//     characters are escaped, other bytes pass unchecked (LabelKey,
 //     LabelString);
 //   - string results are marshalled by encoding/json (Go >= 1.22): as String
 //     but with \b and \f short escapes (StdlibString);
@@ -35,7 +40,7 @@
 
 #include "base/strconv.h"
 
-namespace vigil::api::query {
+namespace vigil::api {
 
 // How a string is escaped (see the file comment).
 enum class GoEscape {
@@ -95,4 +100,4 @@ class GoJsonWriter {
   bool after_key_ = false;
 };
 
-}  // namespace vigil::api::query
+}  // namespace vigil::api

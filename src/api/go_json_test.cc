@@ -1,11 +1,11 @@
-#include "api/query/go_json.h"
+#include "api/go_json.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 
-namespace vigil::api::query {
+namespace vigil::api {
 namespace {
 
 std::string Sample(double v) {
@@ -171,4 +171,4 @@ TEST(GoJsonTest, WriterSeparatesElementsAndKeys) {
 }
 
 }  // namespace
-}  // namespace vigil::api::query
+}  // namespace vigil::api

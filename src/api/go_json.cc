@@ -1,10 +1,10 @@
-#include "api/query/go_json.h"
+#include "api/go_json.h"
 
 #include <fmt/format.h>
 
 #include <cmath>
 
-namespace vigil::api::query {
+namespace vigil::api {
 
 namespace {
 
@@ -218,4 +218,4 @@ std::string GoJsonWriter::Take() {
   return out;
 }
 
-}  // namespace vigil::api::query
+}  // namespace vigil::api
