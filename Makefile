@@ -21,7 +21,7 @@ run: build
 	build/release/vigil serve --listen $(LISTEN) --data-dir $(DATA_DIR) $(ARGS)
 
 # Tests built with ThreadSanitizer: the modules with concurrency of their own.
-TSAN_TARGETS = vigil_tsdb_test vigil_tsdb_wal_test vigil_http_test vigil_promql_engine_concurrency_test
+TSAN_TARGETS = vigil_task_pool_test vigil_tsdb_test vigil_tsdb_wal_test vigil_http_test vigil_promql_engine_concurrency_test
 
 test: build
 	ctest --preset release

@@ -232,6 +232,9 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg,
           if (cfg->query_max_concurrency == 0) return At(path, v, "must be at least 1");
           return Status::OK();
         });
+      } else if (name == "query" && key == "max_workers_per_query") {
+        s = set("query.max-workers-per-query",
+                [&] { return count(v, &cfg->query_max_workers_per_query); });
       } else if (name == "log" && key == "level") {
         s = set("log.level", [&] { return str(v, &cfg->log_level); });
       } else if (name == "log" && key == "format") {

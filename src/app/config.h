@@ -47,6 +47,7 @@ struct ServeConfig {
   uint64_t query_max_samples = 50'000'000;
   int64_t query_timeout_ms = 2 * 60 * 1000;
   uint64_t query_max_concurrency = 20;
+  uint64_t query_max_workers_per_query = 0;  // 0: one per CPU core
 
   // Every command-line flag (all its long names) and its value as text, for
   // /api/v1/status/flags. Filled by main.

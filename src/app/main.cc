@@ -112,6 +112,10 @@ void AddServeFlags(CLI::App* cmd, ServeConfig* cfg, FlagText* text) {
                   "Most queries evaluated at once; further queries wait")
       ->capture_default_str()
       ->group("Query");
+  cmd->add_option("--query.max-workers-per-query", cfg->query_max_workers_per_query,
+                  "Threads that evaluate one query's series at once (0: one per CPU core)")
+      ->capture_default_str()
+      ->group("Query");
 }
 
 // Turns the text flags into values; returns false with a message on error.

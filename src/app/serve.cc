@@ -132,6 +132,7 @@ int Serve(const ServeConfig& cfg) {
   eo.max_samples = cfg.query_max_samples;
   eo.timeout_ms = cfg.query_timeout_ms;
   eo.max_concurrent = cfg.query_max_concurrency;
+  eo.max_workers_per_query = cfg.query_max_workers_per_query;
   eo.registry = &registry;
   promql::Engine engine(eo);
   qo.engine = &engine;

@@ -206,7 +206,9 @@ class QueryHandlers {
       const Status& s = result.status();
       return WriteError(res, promql::HttpStatusOf(s), promql::ErrorTypeOf(s), s.message());
     }
-    std::vector<std::string> warnings = std::move(result->annotations.warnings);
+    // With the query's positions, as Prometheus' annotations.AsStrings.
+    const std::string_view query_text = req.Param("query");
+    std::vector<std::string> warnings = result->annotations.WarningStrings(query_text);
     if (limit > 0 && Truncate(&result->value, limit)) {
       warnings.push_back("results truncated due to limit");
     }
@@ -225,8 +227,9 @@ class QueryHandlers {
       stats.total_queryable_samples = qs.samples_total;
       stats.peak_samples = qs.peak_samples;
     }
-    res->Json(200, QuerySuccessBody(result->value, warnings, result->annotations.infos,
-                                    want_stats ? &stats : nullptr));
+    res->Json(200,
+              QuerySuccessBody(result->value, warnings, result->annotations.InfoStrings(query_text),
+                               want_stats ? &stats : nullptr));
   }
 
   QueryApiOptions opts_;

@@ -201,6 +201,23 @@ TEST_F(QueryHandlersTest, LimitTruncatesWithAWarning) {
   EXPECT_EQ(res.body.find("warnings"), std::string::npos) << res.body;
 }
 
+// Annotations name the expression they are about by line:col in the query
+// text, as Prometheus' annotations.AsStrings(query, 10, 10) writes them.
+TEST_F(QueryHandlersTest, AnnotationsCarryTheirQueryPosition) {
+  Start();
+  auto res = Do("GET", "/api/v1/query", {{"query", "rate(up[5m])"}, {"time", "1700000001"}});
+  EXPECT_NE(
+      res.body.find(R"x("infos":["PromQL info: metric might not be a counter, name does not )x"
+                    R"x(end in _total/_sum/_count/_bucket: \"up\" (1:6)"])x"),
+      std::string::npos)
+      << res.body;
+  res = Do("GET", "/api/v1/query", {{"query", "quantile(\n  2, up)"}, {"time", "1700000001"}});
+  EXPECT_NE(res.body.find(R"x("warnings":["PromQL warning: quantile value should be between 0 )x"
+                          R"x(and 1, got 2 (2:3)"])x"),
+            std::string::npos)
+      << res.body;
+}
+
 TEST_F(QueryHandlersTest, StatsOnRequest) {
   Start();
   auto res =

@@ -161,6 +161,77 @@ double Quantile(double q, std::vector<double>* values) {
          (*values)[static_cast<size_t>(upper)] * weight;
 }
 
+namespace {
+
+// sum over many steps, accumulated series by series: each input series'
+// points are touched once, in order, instead of every series at every step.
+// Each (group, step) cell still adds its samples in input order, so the sums
+// are bit for bit those of the step-by-step loop.
+class SeriesMajorSum {
+ public:
+  SeriesMajorSum(int64_t start, int64_t end, int64_t interval, size_t steps)
+      : start_(start), end_(end), interval_(interval), steps_(steps) {}
+
+  size_t groups() const { return cells_.size() / steps_; }
+  void AddGroup() { cells_.resize(cells_.size() + steps_); }
+
+  void Add(size_t group, const EvalSeries& s) {
+    Cell* row = &cells_[group * steps_];
+    size_t next = 0;  // the first step not yet taken for this series
+    for (const FPoint& pt : s.points) {
+      if (pt.t < start_ || pt.t > end_ || (pt.t - start_) % interval_ != 0) continue;
+      size_t k = static_cast<size_t>((pt.t - start_) / interval_);
+      if (k < next) continue;  // a repeated timestamp: the first one counts
+      next = k + 1;
+      Cell& cell = row[k];
+      if (!cell.seen) {
+        cell.seen = true;
+        cell.value = pt.f;
+        cell.kahan_c = 0;
+        cell.drop_name = s.drop_name;
+        continue;
+      }
+      if (s.drop_name) cell.drop_name = true;
+      cell.value = KahanSumInc(pt.f, cell.value, &cell.kahan_c);
+    }
+  }
+
+  // Appends each group's sums to result[group] (one series per group).
+  Status Emit(QueryState* q, EvalMatrix* result) {
+    size_t step = 0;
+    for (int64_t ts = start_; ts <= end_; ts += interval_, ++step) {
+      VIGIL_RETURN_IF_ERROR(q->CheckDeadline());
+      int64_t added = 0;
+      for (size_t gi = 0; gi < groups(); ++gi) {
+        const Cell& cell = cells_[gi * steps_ + step];
+        if (!cell.seen) continue;
+        EvalSeries& ss = (*result)[gi];
+        if (ss.points.empty()) ss.points.reserve(std::min<size_t>(steps_, 4096));
+        ss.points.push_back(FPoint{ts, cell.value + cell.kahan_c});
+        ss.drop_name = cell.drop_name;
+        ++added;
+      }
+      VIGIL_RETURN_IF_ERROR(q->AddSamples(added));
+    }
+    cells_.clear();
+    cells_.shrink_to_fit();
+    return Status::OK();
+  }
+
+ private:
+  struct Cell {
+    double value = 0;
+    double kahan_c = 0;
+    bool seen = false;
+    bool drop_name = false;
+  };
+  int64_t start_, end_, interval_;
+  size_t steps_;
+  std::vector<Cell> cells_;  // group-major: steps_ cells per group
+};
+
+}  // namespace
+
 Status Evaluator::EvalAggregate(const AggregateExpr& a, EvalValue* out) {
   if (a.op == AggregateOp::kCountValues) return EvalCountValues(a, out);
   std::vector<std::string> grouping = a.grouping;
@@ -191,6 +262,36 @@ Status Evaluator::EvalAggregate(const AggregateExpr& a, EvalValue* out) {
       }
     }
     ReleaseMatrix(q_, &pv.matrix);
+  }
+
+  // sum(rate(x[5m])) and the like over many steps: the argument's series
+  // are summed as they come, in batches, and never held all at once. Each
+  // group's row of cells counts as a series of held samples.
+  if (a.op == AggregateOp::kSum && num_steps() > 1 && CanStream(*a.expr)) {
+    const size_t steps = num_steps();
+    Grouper grouper(&q_->labels(), grouping, a.without);
+    std::unordered_map<std::string, size_t> group_index;
+    EvalMatrix result;
+    SeriesMajorSum sum(start_, end_, interval_, steps);
+    VIGIL_RETURN_IF_ERROR(EvalStreaming(*a.expr, [&](EvalMatrix& batch) -> Status {
+      for (const EvalSeries& s : batch) {
+        auto [it, inserted] = group_index.emplace(grouper.Key(*s.metric), group_index.size());
+        if (inserted) {
+          result.push_back(EvalSeries{grouper.GroupLabels(*s.metric), {}, false});
+          sum.AddGroup();
+          VIGIL_RETURN_IF_ERROR(q_->AddSamples(static_cast<int64_t>(steps)));
+        }
+        sum.Add(it->second, s);
+      }
+      ReleaseMatrix(q_, &batch);
+      return Status::OK();
+    }));
+    q_->SetCurrentSamples(original);
+    VIGIL_RETURN_IF_ERROR(sum.Emit(q_, &result));
+    std::erase_if(result, [](const EvalSeries& s) { return s.points.empty(); });
+    out->matrix = std::move(result);
+    q_->SetCurrentSamples(original + TotalPoints(out->matrix));
+    return Status::OK();
   }
 
   EvalValue in;
@@ -245,29 +346,34 @@ Status Evaluator::EvalAggregate(const AggregateExpr& a, EvalValue* out) {
         q_->annotations().AddWarning(
             fmt::format("PromQL warning: ratio value should be between -1 and 1, got {}, "
                         "capping to {}",
-                        FormatGoFloat(fp.max, 'g'), FormatGoFloat(1.0, 'g')));
+                        FormatGoFloat(fp.max, 'g'), FormatGoFloat(1.0, 'g')),
+            a.param->pos.start);
       }
       if (fp.min < -1.0) {
         q_->annotations().AddWarning(
             fmt::format("PromQL warning: ratio value should be between -1 and 1, got {}, "
                         "capping to {}",
-                        FormatGoFloat(fp.min, 'g'), FormatGoFloat(-1.0, 'g')));
+                        FormatGoFloat(fp.min, 'g'), FormatGoFloat(-1.0, 'g')),
+            a.param->pos.start);
       }
       break;
     case AggregateOp::kQuantile:
       if (fp.any_nan) {
         q_->annotations().AddWarning(
-            "PromQL warning: quantile value should be between 0 and 1, got NaN");
+            "PromQL warning: quantile value should be between 0 and 1, got NaN",
+            a.param->pos.start);
       }
       if (fp.max > 1) {
         q_->annotations().AddWarning(
             "PromQL warning: quantile value should be between 0 and 1, got " +
-            FormatGoFloat(fp.max, 'g'));
+                FormatGoFloat(fp.max, 'g'),
+            a.param->pos.start);
       }
       if (fp.min < 0) {
         q_->annotations().AddWarning(
             "PromQL warning: quantile value should be between 0 and 1, got " +
-            FormatGoFloat(fp.min, 'g'));
+                FormatGoFloat(fp.min, 'g'),
+            a.param->pos.start);
       }
       break;
     default:
@@ -283,57 +389,13 @@ Status Evaluator::EvalAggregate(const AggregateExpr& a, EvalValue* out) {
   int64_t out_points = 0;
   size_t step = 0;
 
-  // sum over many steps: accumulating series by series touches each input
-  // series' points once, in order, instead of every series at every step.
-  // Each (group, step) cell still adds its samples in input order, so the
-  // sums are bit for bit those of the step-by-step loop below.
   const bool series_major =
       a.op == AggregateOp::kSum && steps > 1 && groups.size() * steps <= (size_t{1} << 22);
   if (series_major) {
-    struct Cell {
-      double value = 0;
-      double kahan_c = 0;
-      bool seen = false;
-      bool drop_name = false;
-    };
-    std::vector<Cell> cells(groups.size() * steps);
-    for (size_t si = 0; si < input.size(); ++si) {
-      Cell* row = &cells[series_group[si] * steps];
-      const bool drop = input[si].drop_name;
-      size_t next = 0;  // the first step not yet taken for this series
-      for (const FPoint& pt : input[si].points) {
-        if (pt.t < start_ || pt.t > end_ || (pt.t - start_) % interval_ != 0) continue;
-        size_t k = static_cast<size_t>((pt.t - start_) / interval_);
-        if (k < next) continue;  // a repeated timestamp: the first one counts
-        next = k + 1;
-        Cell& cell = row[k];
-        if (!cell.seen) {
-          cell.seen = true;
-          cell.value = pt.f;
-          cell.kahan_c = 0;
-          cell.drop_name = drop;
-          continue;
-        }
-        if (drop) cell.drop_name = true;
-        cell.value = KahanSumInc(pt.f, cell.value, &cell.kahan_c);
-      }
-    }
-    for (int64_t ts = start_; ts <= end_; ts += interval_, ++step) {
-      VIGIL_RETURN_IF_ERROR(q_->CheckDeadline());
-      q_->SetCurrentSamples(held + out_points);
-      int64_t added = 0;
-      for (size_t gi = 0; gi < groups.size(); ++gi) {
-        const Cell& cell = cells[gi * steps + step];
-        if (!cell.seen) continue;
-        EvalSeries& ss = result[gi];
-        if (ss.points.empty()) ss.points.reserve(std::min<size_t>(steps, 4096));
-        ss.points.push_back(FPoint{ts, cell.value + cell.kahan_c});
-        ss.drop_name = cell.drop_name;
-        ++added;
-      }
-      out_points += added;
-      VIGIL_RETURN_IF_ERROR(q_->AddSamples(added));
-    }
+    SeriesMajorSum sum(start_, end_, interval_, steps);
+    for (size_t gi = 0; gi < groups.size(); ++gi) sum.AddGroup();
+    for (size_t si = 0; si < input.size(); ++si) sum.Add(series_group[si], input[si]);
+    VIGIL_RETURN_IF_ERROR(sum.Emit(q_, &result));
   }
 
   for (int64_t ts = start_; !series_major && ts <= end_; ts += interval_, ++step) {

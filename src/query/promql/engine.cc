@@ -6,7 +6,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 
+#include "base/task_pool.h"
 #include "query/promql/eval.h"
 
 namespace vigil::promql {
@@ -133,6 +135,7 @@ struct Engine::State {
   metrics::Histogram* queue_time = nullptr;
   metrics::Histogram* eval_time = nullptr;
   metrics::Family<metrics::Counter>* failures = nullptr;
+  std::unique_ptr<TaskPool> pool;
 };
 
 Engine::Engine(EngineOptions options)
@@ -141,6 +144,12 @@ Engine::Engine(EngineOptions options)
   if (opts_.max_concurrent == 0) opts_.max_concurrent = 1;
   if (opts_.lookback_delta_ms <= 0) opts_.lookback_delta_ms = 5 * kMinute;
   if (opts_.default_subquery_step_ms <= 0) opts_.default_subquery_step_ms = kMinute;
+  if (opts_.max_workers_per_query == 0) {
+    opts_.max_workers_per_query = std::max(1u, std::thread::hardware_concurrency());
+  }
+  if (opts_.max_workers_per_query > 1) {
+    state_->pool = std::make_unique<TaskPool>(static_cast<int>(opts_.max_workers_per_query - 1));
+  }
   metrics::Registry* reg = opts_.registry;
   if (reg == nullptr) {
     state_->own_registry = std::make_unique<metrics::Registry>();
@@ -277,6 +286,8 @@ Result<QueryResult> Engine::Evaluate(storage::Queryable* db, const Expr& expr, i
   qo.clock = opts_.clock;
   qo.query_start = start;
   qo.query_end = end;
+  qo.pool = state_->pool.get();
+  qo.series_per_task = std::max<size_t>(1, opts_.series_per_parallel_task);
   eval::QueryState q(std::move(qo), expr);
   eval::Evaluator ev(&q, start, end, instant ? 1 : step);
 

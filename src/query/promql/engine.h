@@ -39,6 +39,13 @@ struct EngineOptions {
   size_t max_samples = 50'000'000;          // --query.max-samples
   int64_t timeout_ms = 2 * kMinute;         // --query.timeout
   size_t max_concurrent = 20;               // --query.max-concurrency
+  // Threads that work on one query's series at once, the query's own
+  // included (--query.max-workers-per-query); 0: one per CPU core, 1: the
+  // query's thread only. The helper threads are shared by all queries.
+  size_t max_workers_per_query = 0;
+  // Series per piece of work a helper thread takes (tests set 1 so that
+  // every selector with two series runs in parallel).
+  size_t series_per_parallel_task = 32;
   // Parser settings (experimental functions, duration expressions).
   ParseOptions parse;
   // The step of subqueries written without one ("[30m:]"): Prometheus' global

@@ -124,7 +124,11 @@ TEST(EngineConcurrencyTest, QueriesOverTheTsdbWhileItIsWrittenTo) {
       }
       stop = true;
     });
-    Engine engine;
+    // Every selector of two series or more is worked on by three threads.
+    EngineOptions eo;
+    eo.max_workers_per_query = 3;
+    eo.series_per_parallel_task = 1;
+    Engine engine(eo);
     std::atomic<int> queries{0};
     auto reader = [&](int id) {
       const char* kQueries[] = {"count(req_total)", "sum by (job) (rate(req_total[1m]))",
@@ -154,6 +158,84 @@ TEST(EngineConcurrencyTest, QueriesOverTheTsdbWhileItIsWrittenTo) {
     EXPECT_EQ(std::get<Vector>(last->value)[0].f, 20 * 3990.0);
   }
   std::filesystem::remove_all(dir);
+}
+
+// Parallel evaluation changes nothing a user sees: results (values, labels
+// and order), annotations and the max-samples error are those of one thread.
+TEST(EngineConcurrencyTest, ParallelEvaluationGivesTheSequentialAnswer) {
+  testing::MemQueryable db;
+  for (int s = 0; s < 300; ++s) {
+    Labels l = L({"__name__", s % 3 == 0 ? "gauge" : "req_total", "job", s % 4 == 0 ? "api" : "db",
+                  "i", std::to_string(s)});
+    for (int step = 0; step < 40; ++step) {
+      // Counter resets every 7 steps for some series.
+      double v = s % 5 == 0 ? (step % 7) * 3.0 + s : step * (s + 1.0);
+      db.Add(l, step * 15 * kSecond, v);
+    }
+  }
+  EngineOptions seq_opts;
+  seq_opts.max_workers_per_query = 1;
+  EngineOptions par_opts;
+  par_opts.max_workers_per_query = 2;
+  par_opts.series_per_parallel_task = 1;  // rounds of 128 series: 3 here
+  Engine seq(seq_opts), par(par_opts);
+  const char* kQueries[] = {
+      "rate(req_total[2m])",
+      "sum by (job) (rate({__name__=~\"req_total|gauge\"}[1m]))",
+      "quantile_over_time(2, gauge[3m])",  // a warning from the pool threads
+      "increase(gauge[5m])",               // an info per series
+      "gauge",
+      "max_over_time(req_total[2m:30s])",
+      "sum by (job) (rate(req_total[2m]))",  // streamed into the sum, round by round
+      "sum(gauge)",
+      "sum without (i) (increase(gauge[5m]))",
+  };
+  for (const char* q : kQueries) {
+    auto a = seq.RangeQuery(&db, q, 2 * kMinute, 9 * kMinute, 15 * kSecond);
+    auto b = par.RangeQuery(&db, q, 2 * kMinute, 9 * kMinute, 15 * kSecond);
+    ASSERT_TRUE(a.ok()) << q << ": " << a.status().ToString();
+    ASSERT_TRUE(b.ok()) << q << ": " << b.status().ToString();
+    const auto& ma = std::get<Matrix>(a->value);
+    const auto& mb = std::get<Matrix>(b->value);
+    ASSERT_EQ(ma.size(), mb.size()) << q;
+    for (size_t i = 0; i < ma.size(); ++i) {
+      ASSERT_EQ(ma[i].metric, mb[i].metric) << q;
+      ASSERT_EQ(ma[i].floats.size(), mb[i].floats.size()) << q;
+      for (size_t k = 0; k < ma[i].floats.size(); ++k) {
+        ASSERT_EQ(ma[i].floats[k].t, mb[i].floats[k].t) << q;
+        ASSERT_EQ(ma[i].floats[k].f, mb[i].floats[k].f) << q;  // bit-identical
+      }
+    }
+    EXPECT_EQ(a->annotations.warnings, b->annotations.warnings) << q;
+    EXPECT_EQ(a->annotations.infos, b->annotations.infos) << q;
+    EXPECT_EQ(a->stats.samples_total, b->stats.samples_total) << q;
+    // The instant form keeps the selector's series order.
+    auto ia = seq.InstantQuery(&db, q, 9 * kMinute);
+    auto ib = par.InstantQuery(&db, q, 9 * kMinute);
+    ASSERT_TRUE(ia.ok() && ib.ok()) << q;
+    if (const auto* va = std::get_if<Vector>(&ia->value)) {
+      const auto& vb = std::get<Vector>(ib->value);
+      ASSERT_EQ(va->size(), vb.size()) << q;
+      for (size_t i = 0; i < va->size(); ++i) {
+        EXPECT_EQ((*va)[i].metric, vb[i].metric) << q;
+        EXPECT_EQ((*va)[i].f, vb[i].f) << q;
+      }
+    }
+  }
+  EXPECT_FALSE(seq.RangeQuery(&db, "quantile_over_time(2, gauge[3m])", 0, kMinute, 15 * kSecond)
+                   ->annotations.warnings.empty());
+
+  // 300 series x 29 steps of one point each is 8,700 samples.
+  EngineOptions small = par_opts;
+  small.max_samples = 8000;
+  Engine limited(small);
+  auto r = limited.RangeQuery(&db, "{__name__=~\".+\"}", 2 * kMinute, 9 * kMinute, 15 * kSecond);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(r.status().IsResourceExhausted()) << r.status().ToString();
+  small.max_samples = 9000;
+  Engine roomy(small);
+  EXPECT_TRUE(
+      roomy.RangeQuery(&db, "{__name__=~\".+\"}", 2 * kMinute, 9 * kMinute, 15 * kSecond).ok());
 }
 
 }  // namespace

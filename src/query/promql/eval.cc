@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "base/task_pool.h"
 #include "model/sample.h"
 #include "query/promql/eval_util.h"
 #include "query/promql/func_table.h"
@@ -124,19 +125,26 @@ QueryState::QueryState(Options opts, const Expr& root) : opts_(std::move(opts)) 
   MarkStepInvariant(root);
 }
 
-Status QueryState::AddSamples(int64_t n) {
-  current_samples_ += n;
-  if (current_samples_ > peak_samples_) peak_samples_ = current_samples_;
-  if (current_samples_ > opts_.max_samples) {
+Status QueryState::AddSamples(int64_t n, int64_t peak) {
+  const int64_t before = current_samples_.fetch_add(n, std::memory_order_relaxed);
+  RaisePeak(before + std::max(n, peak));
+  if (before + n > opts_.max_samples) {
     return Status::ResourceExhausted(
         "query processing would load too many samples into memory in query execution");
   }
   return Status::OK();
 }
 
+void QueryState::RaisePeak(int64_t level) {
+  int64_t peak = peak_samples_.load(std::memory_order_relaxed);
+  while (level > peak &&
+         !peak_samples_.compare_exchange_weak(peak, level, std::memory_order_relaxed)) {
+  }
+}
+
 void QueryState::SetCurrentSamples(int64_t n) {
-  current_samples_ = n;
-  if (current_samples_ > peak_samples_) peak_samples_ = current_samples_;
+  current_samples_.store(n, std::memory_order_relaxed);
+  RaisePeak(n);
 }
 
 Status QueryState::CheckDeadlineNow() {
@@ -239,6 +247,43 @@ void QueryState::MarkStepInvariant(const Expr& root) {
   if (m.Visit(root).wrap) wrap_.insert(&root);
 }
 
+// --- SeriesWorker ---
+
+namespace {
+// Samples a worker counts before it tells the query: large enough that two
+// threads rarely touch the shared counters, small next to any useful limit.
+constexpr int64_t kWorkerBatchSamples = 4096;
+// Tasks per round of parallel work: series are selected (and handed to a
+// streaming consumer) a round at a time, which bounds the iterators and
+// outputs alive at once (4096 series with the default 32 per task).
+constexpr size_t kTasksPerRound = 128;
+}  // namespace
+
+Status SeriesWorker::AddSamples(int64_t n) {
+  pending_ += n;
+  if (pending_ > pending_peak_) pending_peak_ = pending_;
+  if (pending_ >= kWorkerBatchSamples ||
+      q_->current_samples() + pending_ > q_->opts().max_samples) {
+    return Flush();
+  }
+  return Status::OK();
+}
+
+Status SeriesWorker::Flush() {
+  Status st = Status::OK();
+  if (pending_ != 0 || pending_peak_ != 0) st = q_->AddSamples(pending_, pending_peak_);
+  if (loaded_ != 0) q_->CountLoaded(loaded_);
+  pending_ = 0;
+  pending_peak_ = 0;
+  loaded_ = 0;
+  return st;
+}
+
+Status SeriesWorker::CheckDeadline() {
+  if ((++deadline_calls_ & 63) != 0) return Status::OK();
+  return q_->CheckDeadlineNow();
+}
+
 // --- Cursors over series iterators ---
 
 namespace {
@@ -296,25 +341,32 @@ class LookbackCursor {
 
 // The samples of one series in a window (mint, maxt] that slides forward:
 // points leaving the window are dropped, new ones read from the iterator.
-// Staleness markers are skipped. Loaded points count as held samples.
+// Staleness markers are skipped. Loaded points count as held samples. With
+// track_resets it also counts the counter resets between consecutive points,
+// so rate() need not look for them in windows that have none.
 class RangeWindow {
  public:
-  // buf is scratch space reused from series to series (cleared here).
-  RangeWindow(storage::SeriesIterator* it, QueryState* q, std::vector<FPoint>* buf)
-      : it_(it), q_(q), buf_(*buf) {
+  // Uses the worker's scratch buffers (cleared here).
+  RangeWindow(storage::SeriesIterator* it, SeriesWorker* w, bool track_resets)
+      : it_(it), w_(w), buf_(w->window), resets_(w->window_resets), track_resets_(track_resets) {
     buf_.clear();
+    resets_.clear();
   }
-  ~RangeWindow() { q_->ReleaseSamples(static_cast<int64_t>(buf_.size() - head_)); }
+  ~RangeWindow() { w_->ReleaseSamples(static_cast<int64_t>(buf_.size() - head_)); }
 
   Status Advance(int64_t mint, int64_t maxt) {
     size_t drop = head_;
     while (head_ < buf_.size() && buf_[head_].t <= mint) ++head_;
-    q_->ReleaseSamples(static_cast<int64_t>(head_ - drop));
+    w_->ReleaseSamples(static_cast<int64_t>(head_ - drop));
     if (head_ == buf_.size()) {
       buf_.clear();
+      resets_.clear();
       head_ = 0;
     } else if (head_ > 64 && head_ * 2 > buf_.size()) {
       buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(head_));
+      if (track_resets_) {
+        resets_.erase(resets_.begin(), resets_.begin() + static_cast<std::ptrdiff_t>(head_));
+      }
       head_ = 0;
     }
     if (!started_) {
@@ -328,6 +380,9 @@ class RangeWindow {
     int64_t added = 0;
     while (has_cur_ && cur_t_ <= maxt) {
       if (cur_t_ > mint && !model::IsStaleNaN(cur_v_)) {
+        if (track_resets_) {
+          resets_.push_back(buf_.empty() ? 0 : resets_.back() + (cur_v_ < buf_.back().f ? 1 : 0));
+        }
         buf_.push_back(FPoint{cur_t_, cur_v_});
         ++added;
       }
@@ -335,10 +390,16 @@ class RangeWindow {
       if (has_cur_) Load();
     }
     if (!has_cur_) VIGIL_RETURN_IF_ERROR(it_->status());
-    return q_->AddSamples(added);
+    return added == 0 ? Status::OK() : w_->AddSamples(added);
   }
 
   std::span<const FPoint> points() const { return {buf_.data() + head_, buf_.size() - head_}; }
+  // Counter resets between consecutive points of the window; -1 if not tracked.
+  int64_t resets() const {
+    if (!track_resets_) return -1;
+    if (buf_.size() - head_ < 2) return 0;
+    return static_cast<int64_t>(resets_.back() - resets_[head_]);
+  }
 
  private:
   void Load() {
@@ -347,8 +408,10 @@ class RangeWindow {
   }
 
   storage::SeriesIterator* it_;
-  QueryState* q_;
+  SeriesWorker* w_;
   std::vector<FPoint>& buf_;
+  std::vector<uint32_t>& resets_;
+  const bool track_resets_;
   size_t head_ = 0;
   bool started_ = false;
   bool has_cur_ = false;
@@ -482,12 +545,134 @@ Status Evaluator::ForEachSeries(const VectorSelector& vs, int64_t range_ms, std:
   return Status::OK();
 }
 
-Status Evaluator::EvalVectorSelector(const VectorSelector& vs, EvalValue* out) {
+bool Evaluator::Parallel() const {
+  return q_->opts().pool != nullptr && q_->opts().pool->threads() > 0;
+}
+
+Status Evaluator::RunParallel(size_t n, const ParallelItemFn& fn, EvalMatrix* out) {
+  const size_t per_task = q_->opts().series_per_task;
+  const size_t tasks = (n + per_task - 1) / per_task;
+  if (!Parallel() || tasks < 2) {
+    SeriesWorker w(q_, &q_->annotations());
+    for (size_t i = 0; i < n; ++i) {
+      Status st = w.CheckDeadline();
+      if (st.ok()) st = fn(w, i, out);
+      if (!st.ok()) {
+        (void)w.Flush();
+        return st;
+      }
+    }
+    return w.Flush();
+  }
+  // Each task has its own output and annotations, joined in task order so
+  // that the result does not depend on which thread ran what.
+  struct TaskResult {
+    EvalMatrix out;
+    Annotations annotations;
+    Status status;
+  };
+  TaskPool* pool = q_->opts().pool;
+  std::vector<TaskResult> results(tasks);
+  std::vector<std::unique_ptr<SeriesWorker>> workers(static_cast<size_t>(pool->threads()) + 1);
+  std::atomic<bool> failed{false};
+  pool->ParallelFor(tasks, [&](int slot, size_t task) {
+    if (failed.load(std::memory_order_relaxed)) return;
+    std::unique_ptr<SeriesWorker>& w = workers[static_cast<size_t>(slot)];
+    if (w == nullptr) w = std::make_unique<SeriesWorker>(q_, nullptr);
+    TaskResult& r = results[task];
+    w->set_annotations(&r.annotations);
+    Status st = q_->CheckDeadlineNow();
+    const size_t end = std::min(n, (task + 1) * per_task);
+    for (size_t i = task * per_task; i < end && st.ok(); ++i) st = fn(*w, i, &r.out);
+    Status flushed = w->Flush();
+    if (st.ok()) st = flushed;
+    if (!st.ok()) {
+      r.status = st;
+      failed.store(true, std::memory_order_relaxed);
+    }
+  });
+  size_t total = out->size();
+  for (const TaskResult& r : results) {
+    if (!r.status.ok()) return r.status;
+    total += r.out.size();
+  }
+  out->reserve(total);
+  for (TaskResult& r : results) {
+    for (EvalSeries& s : r.out) out->push_back(std::move(s));
+    q_->annotations().Merge(r.annotations);
+  }
+  return Status::OK();
+}
+
+Status Evaluator::SelectParallel(const VectorSelector& vs, int64_t range_ms, std::string_view func,
+                                 const ParallelSeriesFn& fn, EvalMatrix* out,
+                                 const SeriesBatchFn* sink) {
+  if (!Parallel()) {
+    SeriesWorker w(q_, &q_->annotations());
+    Status st = ForEachSeries(
+        vs, range_ms, func, [&](const model::Labels* metric, storage::SeriesIterator* it) {
+          VIGIL_RETURN_IF_ERROR(fn(w, metric, it, out));
+          if (sink != nullptr && out->size() >= kTasksPerRound * q_->opts().series_per_task) {
+            VIGIL_RETURN_IF_ERROR(w.Flush());
+            return (*sink)(*out);
+          }
+          return Status::OK();
+        });
+    Status flushed = w.Flush();
+    if (st.ok()) st = flushed;
+    if (st.ok() && sink != nullptr && !out->empty()) st = (*sink)(*out);
+    return st;
+  }
+  // Rounds of series: selected (labels interned, iterators made) on this
+  // thread, then worked on by every thread of the pool.
+  struct Selected {
+    const model::Labels* metric;
+    std::unique_ptr<storage::SeriesIterator> it;
+  };
+  std::vector<Selected> round;
+  auto run_round = [&]() -> Status {
+    Status st = RunParallel(
+        round.size(),
+        [&](SeriesWorker& w, size_t i, EvalMatrix* o) {
+          return fn(w, round[i].metric, round[i].it.get(), o);
+        },
+        out);
+    round.clear();
+    if (st.ok() && sink != nullptr && !out->empty()) st = (*sink)(*out);
+    return st;
+  };
+  storage::SelectHints hints;
+  int64_t base_start = start_, base_end = end_;
+  if (vs.at != AtModifier::kNone) base_start = base_end = q_->AtTime(vs.at, vs.at_ms);
+  hints.start =
+      base_start - vs.offset_ms - (range_ms > 0 ? range_ms - 1 : q_->opts().lookback_ms - 1);
+  hints.end = base_end - vs.offset_ms;
+  hints.step = interval_;
+  hints.range = range_ms;
+  hints.func = std::string(func);
+  std::unique_ptr<storage::SeriesSet> set = q_->opts().querier->Select(false, &hints, vs.matchers);
+  while (set->Next()) {
+    VIGIL_RETURN_IF_ERROR(q_->CheckDeadline());
+    const storage::Series& s = set->At();
+    round.push_back(Selected{q_->labels().Intern(s.labels()), s.Iterator()});
+    if (round.size() == kTasksPerRound * q_->opts().series_per_task)
+      VIGIL_RETURN_IF_ERROR(run_round());
+  }
+  if (!round.empty()) VIGIL_RETURN_IF_ERROR(run_round());
+  for (const std::string& w : set->Warnings()) q_->annotations().AddWarning(w);
+  Status st = set->status();
+  if (!st.ok()) return st.WithContext("expanding series");
+  return Status::OK();
+}
+
+Status Evaluator::EvalVectorSelector(const VectorSelector& vs, EvalValue* out,
+                                     const SeriesBatchFn* sink) {
   const bool has_at = vs.at != AtModifier::kNone;
   const int64_t at = has_at ? q_->AtTime(vs.at, vs.at_ms) : 0;
   const int64_t lookback = q_->opts().lookback_ms;
   const size_t steps = num_steps();
-  return ForEachSeries(vs, 0, "", [&](const model::Labels* metric, storage::SeriesIterator* it) {
+  auto per_series = [&](SeriesWorker& w, const model::Labels* metric, storage::SeriesIterator* it,
+                        EvalMatrix* o) -> Status {
     LookbackCursor cursor(it);
     EvalSeries s;
     s.metric = metric;
@@ -504,11 +689,12 @@ Status Evaluator::EvalVectorSelector(const VectorSelector& vs, EvalValue* out) {
       ++n;
     }
     if (n == 0) return Status::OK();
-    q_->CountLoaded(static_cast<uint64_t>(n));
-    VIGIL_RETURN_IF_ERROR(q_->AddSamples(n));
-    out->matrix.push_back(std::move(s));
+    w.CountLoaded(static_cast<uint64_t>(n));
+    VIGIL_RETURN_IF_ERROR(w.AddSamples(n));
+    o->push_back(std::move(s));
     return Status::OK();
-  });
+  };
+  return SelectParallel(vs, 0, "", per_series, &out->matrix, sink);
 }
 
 Status Evaluator::EvalMatrixSelector(const MatrixSelector& ms, EvalValue* out) {
@@ -517,25 +703,24 @@ Status Evaluator::EvalMatrixSelector(const MatrixSelector& ms, EvalValue* out) {
   int64_t base = vs.at != AtModifier::kNone ? q_->AtTime(vs.at, vs.at_ms) : start_;
   int64_t maxt = base - vs.offset_ms;
   int64_t mint = maxt - ms.range_ms;
-  return ForEachSeries(vs, ms.range_ms, "",
-                       [&](const model::Labels* metric, storage::SeriesIterator* it) {
-                         EvalSeries s;
-                         s.metric = metric;
-                         if (!it->Seek(mint + 1)) return it->status();
-                         do {
-                           if (it->t() > maxt) break;
-                           if (!model::IsStaleNaN(it->v())) {
-                             s.points.push_back(FPoint{it->t(), it->v()});
-                           }
-                         } while (it->Next());
-                         VIGIL_RETURN_IF_ERROR(it->status());
-                         if (s.points.empty()) return Status::OK();
-                         int64_t n = static_cast<int64_t>(s.points.size());
-                         q_->CountLoaded(static_cast<uint64_t>(n));
-                         VIGIL_RETURN_IF_ERROR(q_->AddSamples(n));
-                         out->matrix.push_back(std::move(s));
-                         return Status::OK();
-                       });
+  auto per_series = [&](SeriesWorker& w, const model::Labels* metric, storage::SeriesIterator* it,
+                        EvalMatrix* o) -> Status {
+    EvalSeries s;
+    s.metric = metric;
+    if (!it->Seek(mint + 1)) return it->status();
+    do {
+      if (it->t() > maxt) break;
+      if (!model::IsStaleNaN(it->v())) s.points.push_back(FPoint{it->t(), it->v()});
+    } while (it->Next());
+    VIGIL_RETURN_IF_ERROR(it->status());
+    if (s.points.empty()) return Status::OK();
+    int64_t n = static_cast<int64_t>(s.points.size());
+    w.CountLoaded(static_cast<uint64_t>(n));
+    VIGIL_RETURN_IF_ERROR(w.AddSamples(n));
+    o->push_back(std::move(s));
+    return Status::OK();
+  };
+  return SelectParallel(vs, ms.range_ms, "", per_series, &out->matrix);
 }
 
 Status Evaluator::EvalSubquery(const SubqueryExpr& sq, EvalValue* out) {
@@ -712,6 +897,63 @@ bool IsRangeArg(const Expr& e) {
 
 }  // namespace
 
+namespace {
+
+// The node CanStream looks at: e without parentheses, or null if a step
+// invariant part (evaluated once, then copied to every step) is in the way.
+const Expr* StreamNode(const Expr& e, const QueryState& q, bool instant) {
+  const Expr* p = &e;
+  for (;;) {
+    if (!instant && q.WrapStepInvariant(p)) return nullptr;
+    if (p->kind != ExprKind::kParen) return p;
+    p = static_cast<const ParenExpr*>(p)->expr.get();
+  }
+}
+
+// The index of a range function's matrix-selector argument, or -1.
+int StreamableRangeArg(const Call& c) {
+  if (c.func == nullptr) return -1;
+  std::string_view name = c.func->name;
+  // absent_over_time looks at all series at once; the others named here are
+  // evaluated by their own code.
+  if (name == "absent_over_time" || name == "timestamp" || name == "label_replace" ||
+      name == "label_join" || name == "info") {
+    return -1;
+  }
+  const FuncImpl* impl = LookupFuncImpl(name);
+  if (impl == nullptr || impl->range == nullptr) return -1;
+  for (size_t i = 0; i < c.args.size(); ++i) {
+    if (IsRangeArg(*c.args[i])) {
+      return Unparen(*c.args[i]).kind == ExprKind::kMatrixSelector ? static_cast<int>(i) : -1;
+    }
+  }
+  return -1;
+}
+
+}  // namespace
+
+bool Evaluator::CanStream(const Expr& e) const {
+  const Expr* p = StreamNode(e, *q_, instant());
+  if (p == nullptr) return false;
+  if (p->kind == ExprKind::kVectorSelector) return true;
+  return p->kind == ExprKind::kCall && StreamableRangeArg(static_cast<const Call&>(*p)) >= 0;
+}
+
+Status Evaluator::EvalStreaming(const Expr& e, const SeriesBatchFn& consume) {
+  VIGIL_RETURN_IF_ERROR(q_->CheckDeadline());
+  const Expr* p = StreamNode(e, *q_, instant());
+  EvalValue out;
+  if (p != nullptr && p->kind == ExprKind::kVectorSelector) {
+    return EvalVectorSelector(static_cast<const VectorSelector&>(*p), &out, &consume);
+  }
+  if (p != nullptr && p->kind == ExprKind::kCall) {
+    const Call& c = static_cast<const Call&>(*p);
+    int arg = StreamableRangeArg(c);
+    if (arg >= 0) return EvalRangeFunction(c, static_cast<size_t>(arg), &out, &consume);
+  }
+  return Status::Internal("expression cannot be streamed");
+}
+
 Status Evaluator::EvalCall(const Call& c, EvalValue* out) {
   if (c.func == nullptr) return Status::Internal("call without a function");
   std::string_view name = c.func->name;
@@ -728,7 +970,8 @@ Status Evaluator::EvalCall(const Call& c, EvalValue* out) {
                      name == "sort_by_label_desc")) {
     q_->annotations().AddWarning(
         "PromQL warning: sort is ineffective for range queries since results are always ordered "
-        "by labels");
+        "by labels",
+        c.pos.start);
   }
 
   const FuncImpl* impl = LookupFuncImpl(name);
@@ -757,7 +1000,8 @@ Status Evaluator::EvalCall(const Call& c, EvalValue* out) {
       out);
 }
 
-Status Evaluator::EvalRangeFunction(const Call& c, size_t matrix_arg, EvalValue* out) {
+Status Evaluator::EvalRangeFunction(const Call& c, size_t matrix_arg, EvalValue* out,
+                                    const SeriesBatchFn* sink) {
   std::string_view name = c.func->name;
   RangeFn fn = LookupFuncImpl(name)->range;
 
@@ -774,7 +1018,6 @@ Status Evaluator::EvalRangeFunction(const Call& c, size_t matrix_arg, EvalValue*
     others[i] = std::move(v.matrix);
     scalar_args.push_back(i);
   }
-  std::vector<double> scalars(scalar_args.size());
 
   const Expr& arg = Unparen(*c.args[matrix_arg]);
   const VectorSelector* vs = nullptr;
@@ -803,13 +1046,17 @@ Status Evaluator::EvalRangeFunction(const Call& c, size_t matrix_arg, EvalValue*
   const bool counter_check = name == "rate" || name == "increase";
   const size_t steps = num_steps();
 
-  std::vector<FPoint> window_buf;
-  auto per_series = [&](const model::Labels* metric, storage::SeriesIterator* it) -> Status {
-    RangeWindow window(it, q_, &window_buf);
+  // Runs on pool threads: reads only what is fixed for the whole call.
+  auto per_series = [&](SeriesWorker& w, const model::Labels* metric, storage::SeriesIterator* it,
+                        EvalMatrix* o) -> Status {
+    RangeWindow window(it, &w, counter_check);
+    std::vector<double>& scalars = w.scalars;
+    scalars.resize(scalar_args.size());
     EvalSeries ss;
     ss.metric = metric;
     ss.drop_name = drop_name;
     size_t step = 0;
+    uint64_t loaded = 0;
     int64_t range_start = 0, range_end = 0;
     for (int64_t ts = start_; ts <= end_; ts += interval_, ++step) {
       for (size_t k = 0; k < scalar_args.size(); ++k) {
@@ -823,8 +1070,18 @@ Status Evaluator::EvalRangeFunction(const Call& c, size_t matrix_arg, EvalValue*
       std::span<const FPoint> pts = window.points();
       if (pts.empty()) continue;
       // As Prometheus counts them: every sample of the window at every step.
-      q_->CountLoaded(pts.size());
-      RangeCall call{&c, q_, metric, pts, ts, range_start, range_end, range_ms, scalars};
+      loaded += pts.size();
+      RangeCall call{.call = &c,
+                     .q = q_,
+                     .annotations = &w.annotations(),
+                     .metric = metric,
+                     .points = pts,
+                     .counter_resets = window.resets(),
+                     .ts = ts,
+                     .range_start = range_start,
+                     .range_end = range_end,
+                     .range_ms = range_ms,
+                     .scalars = scalars};
       double v = 0;
       bool has = false;
       VIGIL_RETURN_IF_ERROR(fn(call, &v, &has));
@@ -832,8 +1089,9 @@ Status Evaluator::EvalRangeFunction(const Call& c, size_t matrix_arg, EvalValue*
       if (ss.points.empty()) ss.points.reserve(std::min<size_t>(steps, 4096));
       ss.points.push_back(FPoint{ts, v});
     }
+    w.CountLoaded(loaded);
     if (ss.points.empty()) return Status::OK();
-    VIGIL_RETURN_IF_ERROR(q_->AddSamples(static_cast<int64_t>(ss.points.size())));
+    VIGIL_RETURN_IF_ERROR(w.AddSamples(static_cast<int64_t>(ss.points.size())));
     if (counter_check) {
       std::string_view mname = metric->MetricName();
       auto ends = [&](std::string_view suffix) {
@@ -842,29 +1100,32 @@ Status Evaluator::EvalRangeFunction(const Call& c, size_t matrix_arg, EvalValue*
       };
       if (!mname.empty() && !ends("_total") && !ends("_sum") && !ends("_count") &&
           !ends("_bucket")) {
-        q_->annotations().AddInfo(
+        w.annotations().AddInfo(
             "PromQL info: metric might not be a counter, name does not end in "
             "_total/_sum/_count/_bucket: " +
-            GoQuote(mname));
+                GoQuote(mname),
+            c.args[matrix_arg]->pos.start);
       }
     }
-    out->matrix.push_back(std::move(ss));
+    o->push_back(std::move(ss));
     return Status::OK();
   };
 
   if (vs != nullptr) {
-    VIGIL_RETURN_IF_ERROR(ForEachSeries(*vs, range_ms, name, per_series));
+    VIGIL_RETURN_IF_ERROR(SelectParallel(*vs, range_ms, name, per_series, &out->matrix, sink));
   } else {
     // A subquery: evaluate it, then slide windows over its points.
     EvalValue sub;
     VIGIL_RETURN_IF_ERROR(EvalSubquery(*sq, &sub));
-    for (const EvalSeries& s : sub.matrix) {
-      VIGIL_RETURN_IF_ERROR(q_->CheckDeadline());
-      PointsIterator it(s.points);
-      // As in Prometheus, a subquery's series reach the function as plain
-      // series: whether their name was to be dropped is forgotten.
-      VIGIL_RETURN_IF_ERROR(per_series(s.metric, &it));
-    }
+    // As in Prometheus, a subquery's series reach the function as plain
+    // series: whether their name was to be dropped is forgotten.
+    VIGIL_RETURN_IF_ERROR(RunParallel(
+        sub.matrix.size(),
+        [&](SeriesWorker& w, size_t i, EvalMatrix* o) {
+          PointsIterator it(sub.matrix[i].points);
+          return per_series(w, sub.matrix[i].metric, &it, o);
+        },
+        &out->matrix));
     ReleaseMatrix(q_, &sub.matrix);
   }
   for (EvalMatrix& m : others) ReleaseMatrix(q_, &m);

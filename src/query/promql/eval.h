@@ -18,9 +18,20 @@
 // matrices) is counted against EngineOptions::max_samples, as Prometheus
 // counts them.
 //
-// Thread-safety: one QueryState and its Evaluators belong to one thread.
+// Selectors and the functions over them do per-series work that does not
+// depend on other series: decoding, lookback, sliding windows. With a
+// TaskPool in the options, that work is spread over the pool's threads in
+// chunks of series (SelectParallel); each thread counts samples and
+// collects annotations in its own SeriesWorker, handed to the QueryState in
+// batches, so threads share no cache line per sample. Everything else
+// (label interning, operators, aggregations) runs on the query's thread.
+//
+// Thread-safety: one QueryState and its Evaluators belong to one thread;
+// during SelectParallel the pool's threads also use the QueryState's
+// sample counters and options (atomics and constants), nothing else.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -36,6 +47,10 @@
 #include "query/promql/ast.h"
 #include "query/promql/value.h"
 #include "storage/storage.h"
+
+namespace vigil {
+class TaskPool;
+}
 
 namespace vigil::promql::eval {
 
@@ -115,6 +130,9 @@ class QueryState {
     Clock clock;
     int64_t query_start = 0;  // for start() and end() in @
     int64_t query_end = 0;
+    // Threads that help with per-series work (null: the query's thread only).
+    TaskPool* pool = nullptr;
+    size_t series_per_task = 32;  // series a pool thread takes at a time
   };
   QueryState(Options opts, const Expr& root);
 
@@ -123,13 +141,16 @@ class QueryState {
   Annotations& annotations() { return annos_; }
 
   // Sample accounting.
-  Status AddSamples(int64_t n);
-  void ReleaseSamples(int64_t n) { current_samples_ -= n; }
-  int64_t current_samples() const { return current_samples_; }
+  Status AddSamples(int64_t n) { return AddSamples(n, n); }
+  // n samples more, of which at most `peak` were held at once on top of
+  // the current count (a SeriesWorker's batch).
+  Status AddSamples(int64_t n, int64_t peak);
+  void ReleaseSamples(int64_t n) { current_samples_.fetch_sub(n, std::memory_order_relaxed); }
+  int64_t current_samples() const { return current_samples_.load(std::memory_order_relaxed); }
   void SetCurrentSamples(int64_t n);
-  int64_t peak_samples() const { return peak_samples_; }
-  uint64_t total_samples() const { return total_samples_; }
-  void CountLoaded(uint64_t n) { total_samples_ += n; }
+  int64_t peak_samples() const { return peak_samples_.load(std::memory_order_relaxed); }
+  uint64_t total_samples() const { return total_samples_.load(std::memory_order_relaxed); }
+  void CountLoaded(uint64_t n) { total_samples_.fetch_add(n, std::memory_order_relaxed); }
 
   // DeadlineExceeded once the query's time is up (checks the clock every
   // few calls).
@@ -155,15 +176,53 @@ class QueryState {
  private:
   void MarkStepInvariant(const Expr& root);
 
+  void RaisePeak(int64_t level);
+
   Options opts_;
   LabelsPool labels_;
   Annotations annos_;
-  int64_t current_samples_ = 0;
-  int64_t peak_samples_ = 0;
-  uint64_t total_samples_ = 0;
+  std::atomic<int64_t> current_samples_{0};
+  std::atomic<int64_t> peak_samples_{0};
+  std::atomic<uint64_t> total_samples_{0};
   uint32_t deadline_calls_ = 0;
   std::unordered_set<const Expr*> wrap_;
   std::unordered_map<const model::Labels*, BucketInfo> bucket_cache_;
+};
+
+// What one thread keeps while it works on series for a query: its sample
+// counts, handed to the QueryState in batches (and whenever the batch would
+// take the query over max_samples, so the limit holds exactly on one
+// thread), where its annotations go, and scratch space reused from series
+// to series.
+class SeriesWorker {
+ public:
+  SeriesWorker(QueryState* q, Annotations* annotations) : q_(q), annotations_(annotations) {}
+  SeriesWorker(const SeriesWorker&) = delete;
+  SeriesWorker& operator=(const SeriesWorker&) = delete;
+
+  QueryState* query() const { return q_; }
+  Status AddSamples(int64_t n);
+  void ReleaseSamples(int64_t n) { pending_ -= n; }
+  void CountLoaded(uint64_t n) { loaded_ += n; }
+  // DeadlineExceeded once the query's time is up (checks every few calls).
+  Status CheckDeadline();
+  Annotations& annotations() { return *annotations_; }
+  void set_annotations(Annotations* a) { annotations_ = a; }
+  // Hands the pending counts to the query; fails if it holds too many samples.
+  Status Flush();
+
+  // Scratch space for the sliding windows of range functions.
+  std::vector<FPoint> window;
+  std::vector<uint32_t> window_resets;  // counter resets up to each window point
+  std::vector<double> scalars;
+
+ private:
+  QueryState* q_;
+  Annotations* annotations_;
+  int64_t pending_ = 0;
+  int64_t pending_peak_ = 0;
+  uint64_t loaded_ = 0;
+  uint32_t deadline_calls_ = 0;
 };
 
 // Evaluates expressions over the steps start, start+interval, ... <= end.
@@ -199,12 +258,39 @@ class Evaluator {
   Status ForEachSeries(const VectorSelector& vs, int64_t range_ms, std::string_view func,
                        const SeriesFn& fn);
 
+  // Runs fn(worker, metric, iterator, out) for every series of a selector.
+  // With a pool and enough series, chunks of series go to the pool's
+  // threads at once, so fn may touch nothing shared except through its
+  // worker (and read-only state). The outputs are concatenated in the
+  // selector's series order, whichever thread produced them.
+  using ParallelSeriesFn = std::function<Status(SeriesWorker& w, const model::Labels* metric,
+                                                storage::SeriesIterator* it, EvalMatrix* out)>;
+  // Hands a selector's output, a few thousand series at a time, to a
+  // consumer instead of keeping it all: the consumer takes the batch
+  // (releases its samples and clears it).
+  using SeriesBatchFn = std::function<Status(EvalMatrix& batch)>;
+  Status SelectParallel(const VectorSelector& vs, int64_t range_ms, std::string_view func,
+                        const ParallelSeriesFn& fn, EvalMatrix* out,
+                        const SeriesBatchFn* sink = nullptr);
+  // The same for n items already in memory: fn(worker, i, out).
+  using ParallelItemFn = std::function<Status(SeriesWorker& w, size_t i, EvalMatrix* out)>;
+  Status RunParallel(size_t n, const ParallelItemFn& fn, EvalMatrix* out);
+
+  // Whether e produces its series one by one, each independent of the
+  // others (a vector selector, or a range function over a matrix
+  // selector), so that EvalStreaming can hand them over in batches.
+  bool CanStream(const Expr& e) const;
+  // Evaluates e (CanStream(e) must hold) and hands its series to consume in
+  // batches, in the order Eval would return them; nothing is kept.
+  Status EvalStreaming(const Expr& e, const SeriesBatchFn& consume);
+
   // The labels absent() and absent_over_time() give their result: those of
   // the argument's equality matchers.
   const model::Labels* AbsentLabels(const Expr& arg);
 
  private:
-  Status EvalVectorSelector(const VectorSelector& vs, EvalValue* out);
+  Status EvalVectorSelector(const VectorSelector& vs, EvalValue* out,
+                            const SeriesBatchFn* sink = nullptr);
   Status EvalMatrixSelector(const MatrixSelector& ms, EvalValue* out);
   Status EvalSubquery(const SubqueryExpr& sq, EvalValue* out);
   Status EvalStepInvariant(const Expr& e, EvalValue* out);
@@ -213,12 +299,14 @@ class Evaluator {
   Status EvalBinary(const BinaryExpr& b, EvalValue* out);
   Status EvalAggregate(const AggregateExpr& a, EvalValue* out);
   Status EvalCall(const Call& c, EvalValue* out);
-  Status EvalRangeFunction(const Call& c, size_t matrix_arg, EvalValue* out);
+  Status EvalRangeFunction(const Call& c, size_t matrix_arg, EvalValue* out,
+                           const SeriesBatchFn* sink = nullptr);
   Status EvalTimestampOfSelector(const Call& c, const VectorSelector& vs, EvalValue* out);
   Status EvalLabelReplace(const Call& c, EvalValue* out);
   Status EvalLabelJoin(const Call& c, EvalValue* out);
   Status EvalInfo(const Call& c, EvalValue* out);
   Status EvalCountValues(const AggregateExpr& a, EvalValue* out);
+  bool Parallel() const;
 
   QueryState* q_;
   int64_t start_;

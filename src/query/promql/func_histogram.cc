@@ -155,7 +155,8 @@ struct Histogram {
 
 // Groups the samples of one step into classic histograms (by all labels but
 // "le"), warning about samples whose "le" cannot be parsed.
-void GroupBuckets(InstantCall& c, const StepVector& in, std::vector<Histogram>* out) {
+void GroupBuckets(InstantCall& c, size_t arg, std::vector<Histogram>* out) {
+  const StepVector& in = c.args[arg];
   QueryState* q = c.ev->query();
   auto& cache = q->bucket_cache();
   std::unordered_map<const model::Labels*, size_t> index;
@@ -176,7 +177,7 @@ void GroupBuckets(InstantCall& c, const StepVector& in, std::vector<Histogram>* 
           GoQuote(s.metric->Get("le"));
       std::string_view name = s.metric->MetricName();
       if (!name.empty()) msg += " for metric name " + GoQuote(name);
-      q->annotations().AddWarning(msg);
+      q->annotations().AddWarning(msg, c.call->args[arg]->pos.start);
       continue;
     }
     auto [g, inserted] = index.emplace(info.group, out->size());
@@ -192,10 +193,11 @@ Status HistogramQuantile(InstantCall& c) {
   double q = c.args[0][0].f;
   if (std::isnan(q) || q < 0 || q > 1) {
     c.ev->query()->annotations().AddWarning(
-        "PromQL warning: quantile value should be between 0 and 1, got " + FormatGoFloat(q, 'g'));
+        "PromQL warning: quantile value should be between 0 and 1, got " + FormatGoFloat(q, 'g'),
+        c.call->args[0]->pos.start);
   }
   std::vector<Histogram> hists;
-  GroupBuckets(c, c.args[1], &hists);
+  GroupBuckets(c, 1, &hists);
   for (Histogram& h : hists) {
     bool forced;
     double v = BucketQuantile(q, &h.buckets, &forced);
@@ -205,7 +207,7 @@ Status HistogramQuantile(InstantCall& c) {
           "https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile)";
       std::string_view name = h.metric->MetricName();
       if (!name.empty()) msg += " for metric name " + GoQuote(name);
-      c.ev->query()->annotations().AddInfo(msg);
+      c.ev->query()->annotations().AddInfo(msg, c.call->args[1]->pos.start);
     }
     c.out->push_back(EvalSample{h.metric, c.ts, v, true, 0});
   }
@@ -217,7 +219,7 @@ Status HistogramFraction(InstantCall& c) {
   double lower = c.args[0][0].f;
   double upper = c.args[1][0].f;
   std::vector<Histogram> hists;
-  GroupBuckets(c, c.args[2], &hists);
+  GroupBuckets(c, 2, &hists);
   for (Histogram& h : hists) {
     c.out->push_back(EvalSample{h.metric, c.ts, BucketFraction(lower, upper, &h.buckets), true, 0});
   }

@@ -22,7 +22,7 @@ Status ExtrapolatedRate(const RangeCall& c, bool is_counter, bool is_rate, doubl
   if (s.size() < 2) return Status::OK();
   const size_t n1 = s.size() - 1;
   double result = s[n1].f - s[0].f;
-  if (is_counter) {
+  if (is_counter && c.counter_resets != 0) {
     double prev = s[0].f;
     for (size_t i = 1; i < s.size(); ++i) {
       if (s[i].f < prev) result += prev;  // a counter reset
@@ -247,8 +247,9 @@ Status QuantileOverTime(const RangeCall& c, double* out, bool* has) {
   if (c.scalars.empty()) return Status::OK();
   double q = c.scalars[0];
   if (std::isnan(q) || q < 0 || q > 1) {
-    c.q->annotations().AddWarning("PromQL warning: quantile value should be between 0 and 1, got " +
-                                  FormatGoFloat(q, 'g'));
+    c.annotations->AddWarning(
+        "PromQL warning: quantile value should be between 0 and 1, got " + FormatGoFloat(q, 'g'),
+        c.call->args[0]->pos.start);
   }
   std::vector<double> values;
   values.reserve(c.points.size());

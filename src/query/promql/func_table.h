@@ -10,7 +10,8 @@
 // label_replace, label_join, info and timestamp() over a selector are
 // handled by the evaluator itself (they act on whole series).
 //
-// Thread-safety: the table is immutable; calls share no state.
+// Thread-safety: the table is immutable; calls share no state (range
+// functions run on the query's pool threads).
 #pragma once
 
 #include <span>
@@ -30,12 +31,18 @@ struct InstantCall {
 };
 using InstantFn = Status (*)(InstantCall& c);
 
+// Range functions may run on several threads at once (one series each):
+// they report findings through `annotations`, never through q.
 struct RangeCall {
   const Call* call;
-  QueryState* q;
+  const QueryState* q;
+  Annotations* annotations;
   const model::Labels* metric;
   std::span<const FPoint> points;  // the samples in (range_start, range_end], oldest first
-  int64_t ts;                      // the evaluation time of this step
+  // How many times a value is below the one before it in points (-1: not
+  // counted), so that counter functions can skip looking for resets.
+  int64_t counter_resets;
+  int64_t ts;  // the evaluation time of this step
   int64_t range_start;
   int64_t range_end;
   int64_t range_ms;

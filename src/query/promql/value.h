@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -60,13 +61,25 @@ ValueType TypeOf(const Value& v);
 
 // Non-fatal findings of a query, returned to users as "warnings" and "infos".
 // Messages are Prometheus' own ("PromQL warning: ...", "PromQL info: ..."),
-// deduplicated, in the order they were first added.
+// deduplicated by message, in the order they were first added. Most carry
+// the position of the expression they are about (a byte offset into the
+// query; kNoPosition for storage warnings), which the HTTP API appends as
+// " (line:col)", as Prometheus' annotations.AsStrings does.
 struct Annotations {
+  static constexpr int kNoPosition = -1;
   std::vector<std::string> warnings;
   std::vector<std::string> infos;
-  void AddWarning(std::string msg);
-  void AddInfo(std::string msg);
+  std::vector<int> warning_positions;  // one per warning
+  std::vector<int> info_positions;     // one per info
+  void AddWarning(std::string msg, int position = kNoPosition);
+  void AddInfo(std::string msg, int position = kNoPosition);
   void Merge(const Annotations& other);
+  // The messages as the HTTP API shows them for this query text.
+  std::vector<std::string> WarningStrings(std::string_view query) const;
+  std::vector<std::string> InfoStrings(std::string_view query) const;
 };
+
+// posrange.StartPosInput: "line:col" (1-based) of a byte offset in query.
+std::string QueryPositionString(std::string_view query, int position);
 
 }  // namespace vigil::promql

@@ -92,6 +92,10 @@ int Main(int argc, char** argv) {
   app.add_flag("--run-histogram-queries", run_histogram_queries,
                "Run cases whose query selects native-histogram series instead of skipping them "
                "(Vigil holds only their float points; for exploring, not for the check)");
+  bool parallel = false;
+  app.add_flag("--parallel", parallel,
+               "Evaluate every selector of two or more series on two threads, one series per "
+               "piece of work (checks that parallel evaluation changes no result)");
   app.add_option("paths", paths, "Test files or directories of *.test files");
   try {
     app.parse(argc, argv);
@@ -121,6 +125,7 @@ int Main(int argc, char** argv) {
   opts.at_modifier_variants = !no_at_modifier;
   opts.max_samples = max_samples;
   opts.run_histogram_queries = run_histogram_queries;
+  opts.parallel = parallel;
 
   std::vector<std::string> files;
   if (!upstream.empty()) {
@@ -169,8 +174,9 @@ int Main(int argc, char** argv) {
     listed = std::move(l).value();
   }
 
-  fmt::print("promqltest: storage={} range_mode={} at_modifier={}\n", StorageKindName(opts.storage),
-             opts.range_mode ? "on" : "off", opts.at_modifier_variants ? "on" : "off");
+  fmt::print("promqltest: storage={} range_mode={} at_modifier={} parallel={}\n",
+             StorageKindName(opts.storage), opts.range_mode ? "on" : "off",
+             opts.at_modifier_variants ? "on" : "off", opts.parallel ? "on" : "off");
   Runner runner(opts);
   int passed = 0, failed = 0, skipped = 0;
   FailureList failing;

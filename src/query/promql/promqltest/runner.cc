@@ -172,6 +172,8 @@ Runner::Runner(RunnerOptions options) : opts_(std::move(options)) {
   eo.timeout_ms = opts_.timeout_ms;
   eo.parse.experimental_functions = true;
   eo.parse.duration_expressions = true;
+  eo.max_workers_per_query = opts_.parallel ? 2 : 1;
+  eo.series_per_parallel_task = 1;
   engine_ = std::make_unique<Engine>(eo);
 }
 

@@ -59,6 +59,9 @@ struct RunnerOptions {
   bool run_histogram_queries = false;
   // Files whose cases are all skipped, by base name.
   std::set<std::string> skipped_files = {"native_histograms.test"};
+  // Evaluate on two threads, one series per piece of work, so that every
+  // selector of two or more series takes the parallel path.
+  bool parallel = false;
 };
 
 enum class Outcome { kPassed, kFailed, kSkipped };
