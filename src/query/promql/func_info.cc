@@ -40,6 +40,45 @@ std::string InfoSignature(std::string_view name, const model::Labels& l) {
   return key;
 }
 
+// The first vector selector of e in Prometheus' parser.Inspect order
+// (depth first, children in order; an aggregation's argument before its
+// parameter), or null.
+const VectorSelector* FirstVectorSelector(const Expr& e) {
+  switch (e.kind) {
+    case ExprKind::kVectorSelector:
+      return static_cast<const VectorSelector*>(&e);
+    case ExprKind::kMatrixSelector:
+      return static_cast<const MatrixSelector&>(e).selector.get();
+    case ExprKind::kSubquery:
+      return FirstVectorSelector(*static_cast<const SubqueryExpr&>(e).expr);
+    case ExprKind::kParen:
+      return FirstVectorSelector(*static_cast<const ParenExpr&>(e).expr);
+    case ExprKind::kStepInvariant:
+      return FirstVectorSelector(*static_cast<const StepInvariantExpr&>(e).expr);
+    case ExprKind::kUnary:
+      return FirstVectorSelector(*static_cast<const UnaryExpr&>(e).expr);
+    case ExprKind::kBinary: {
+      const auto& b = static_cast<const BinaryExpr&>(e);
+      const VectorSelector* vs = FirstVectorSelector(*b.lhs);
+      return vs != nullptr ? vs : FirstVectorSelector(*b.rhs);
+    }
+    case ExprKind::kAggregate: {
+      const auto& a = static_cast<const AggregateExpr&>(e);
+      const VectorSelector* vs = a.expr != nullptr ? FirstVectorSelector(*a.expr) : nullptr;
+      return vs != nullptr || a.param == nullptr ? vs : FirstVectorSelector(*a.param);
+    }
+    case ExprKind::kCall:
+      for (const ExprPtr& arg : static_cast<const Call&>(e).args) {
+        if (const VectorSelector* vs = FirstVectorSelector(*arg)) return vs;
+      }
+      return nullptr;
+    case ExprKind::kNumber:
+    case ExprKind::kString:
+      return nullptr;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 Status Evaluator::EvalInfo(const Call& c, EvalValue* out) {
@@ -104,7 +143,20 @@ Status Evaluator::EvalInfo(const Call& c, EvalValue* out) {
     if (selector != nullptr) {
       for (const model::Matcher& m : selector->matchers) isel.matchers.push_back(m);
     }
+    // As Prometheus' infoSelectHints: the info series are read over the
+    // query's range moved by the offset and @ of the first selector of the
+    // argument, but evaluated at the steps themselves (offset 0), so only
+    // samples inside that read range count.
+    if (const VectorSelector* first = FirstVectorSelector(*c.args[0])) {
+      isel.offset_ms = first->offset_ms;
+      isel.at = first->at;
+      isel.at_ms = first->at_ms;
+    }
     const int64_t lookback = q_->opts().lookback_ms;
+    int64_t read_start = start_, read_end = end_;
+    if (isel.at != AtModifier::kNone) read_start = read_end = q_->AtTime(isel.at, isel.at_ms);
+    read_start -= isel.offset_ms + lookback - 1;
+    read_end -= isel.offset_ms;
     VIGIL_RETURN_IF_ERROR(ForEachSeries(
         isel, 0, "info", [&](const model::Labels* metric, storage::SeriesIterator* it) {
           EvalSeries s;
@@ -113,13 +165,14 @@ Status Evaluator::EvalInfo(const Call& c, EvalValue* out) {
           bool have = false;
           double v = 0;
           // A forward-only scan: the newest sample at or before each step.
-          bool more = it->Seek(start_ - lookback + 1);
+          bool more = it->Seek(std::max(start_ - lookback + 1, read_start));
+          if (more && it->t() > read_end) more = false;
           for (int64_t ts = start_; ts <= end_; ts += interval_) {
             while (more && it->t() <= ts) {
               cursor_t = it->t();
               v = it->v();
               have = true;
-              more = it->Next();
+              more = it->Next() && it->t() <= read_end;
             }
             if (!more) VIGIL_RETURN_IF_ERROR(it->status());
             if (have && cursor_t > ts - lookback && !model::IsStaleNaN(v)) {
