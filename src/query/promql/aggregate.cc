@@ -74,7 +74,8 @@ bool AddRatioSample(double ratio, const model::Labels& metric) {
   return (ratio >= 0 && offset < ratio) || (ratio < 0 && offset >= 1.0 + ratio);
 }
 
-struct Group {
+// What an aggregation keeps for one group at one step.
+struct Cell {
   double value = 0;
   double mean = 0;
   double kahan_c = 0;
@@ -82,9 +83,115 @@ struct Group {
   bool seen = false;
   bool incremental_mean = false;
   bool drop_name = false;
+};
+
+struct Group : Cell {
   std::vector<double> values;    // quantile
   std::vector<EvalSample> heap;  // topk, bottomk, limitk, limit_ratio
 };
+
+// The aggregations whose cell is all they keep: the others need every
+// sample (quantile) or whole samples (the k operators).
+bool IsCellAggregation(AggregateOp op) {
+  switch (op) {
+    case AggregateOp::kSum:
+    case AggregateOp::kAvg:
+    case AggregateOp::kCount:
+    case AggregateOp::kMin:
+    case AggregateOp::kMax:
+    case AggregateOp::kGroup:
+    case AggregateOp::kStddev:
+    case AggregateOp::kStdvar:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// A group's first sample at a step (for quantile the caller keeps the value).
+void CellStart(AggregateOp op, Cell& g, double f, bool drop_name) {
+  g.seen = true;
+  g.value = f;
+  g.mean = f;
+  g.kahan_c = 0;
+  g.count = 1;
+  g.incremental_mean = false;
+  g.drop_name = drop_name;
+  if (op == AggregateOp::kStddev || op == AggregateOp::kStdvar) {
+    g.value = (std::isnan(f) || std::isinf(f)) ? std::nan("") : 0;
+  } else if (op == AggregateOp::kGroup) {
+    g.value = 1;
+  }
+}
+
+// A further sample, in input order, as Prometheus' aggregation() adds it
+// (a cell aggregation's op).
+void CellAdd(AggregateOp op, Cell& g, double f, bool drop_name) {
+  if (drop_name) g.drop_name = true;
+  switch (op) {
+    case AggregateOp::kSum:
+      g.value = KahanSumInc(f, g.value, &g.kahan_c);
+      break;
+    case AggregateOp::kAvg: {
+      g.count++;
+      if (!g.incremental_mean) {
+        double c2 = g.kahan_c;
+        double v = KahanSumInc(f, g.value, &c2);
+        if (!std::isinf(v)) {
+          g.value = v;
+          g.kahan_c = c2;
+          break;
+        }
+        // The sum would overflow: continue with an incremental mean.
+        g.incremental_mean = true;
+        g.mean = g.value / (g.count - 1);
+        g.kahan_c /= g.count - 1;
+      }
+      double q = (g.count - 1) / g.count;
+      double c2 = q * g.kahan_c;
+      g.mean = KahanSumInc(f / g.count, q * g.mean, &c2);
+      g.kahan_c = c2;
+      break;
+    }
+    case AggregateOp::kMax:
+      if (g.value < f || std::isnan(g.value)) g.value = f;
+      break;
+    case AggregateOp::kMin:
+      if (g.value > f || std::isnan(g.value)) g.value = f;
+      break;
+    case AggregateOp::kCount:
+      g.count++;
+      break;
+    case AggregateOp::kStddev:
+    case AggregateOp::kStdvar: {
+      g.count++;
+      double delta = f - g.mean;
+      g.mean += delta / g.count;
+      g.value += delta * (f - g.mean);
+      break;
+    }
+    default:  // group: nothing to add
+      break;
+  }
+}
+
+// The value of a cell aggregation's group at a step.
+double CellValue(AggregateOp op, const Cell& g) {
+  switch (op) {
+    case AggregateOp::kAvg:
+      return g.incremental_mean ? g.mean + g.kahan_c : g.value / g.count + g.kahan_c / g.count;
+    case AggregateOp::kCount:
+      return g.count;
+    case AggregateOp::kStdvar:
+      return g.value / g.count;
+    case AggregateOp::kStddev:
+      return std::sqrt(g.value / g.count);
+    case AggregateOp::kSum:
+      return g.value + g.kahan_c;
+    default:
+      return g.value;
+  }
+}
 
 // The grouping key of a series (labels kept by by(...), or all but those of
 // without(...) and __name__), and the labels of its group.
@@ -163,14 +270,14 @@ double Quantile(double q, std::vector<double>* values) {
 
 namespace {
 
-// sum over many steps, accumulated series by series: each input series'
+// A cell aggregation accumulated series by series: each input series'
 // points are touched once, in order, instead of every series at every step.
-// Each (group, step) cell still adds its samples in input order, so the sums
-// are bit for bit those of the step-by-step loop.
-class SeriesMajorSum {
+// Each (group, step) cell still takes its samples in input order, so the
+// results are bit for bit those of the step-by-step loop.
+class SeriesMajorAggregate {
  public:
-  SeriesMajorSum(int64_t start, int64_t end, int64_t interval, size_t steps)
-      : start_(start), end_(end), interval_(interval), steps_(steps) {}
+  SeriesMajorAggregate(AggregateOp op, int64_t start, int64_t end, int64_t interval, size_t steps)
+      : op_(op), start_(start), end_(end), interval_(interval), steps_(steps) {}
 
   size_t groups() const { return cells_.size() / steps_; }
   void AddGroup() { cells_.resize(cells_.size() + steps_); }
@@ -185,18 +292,14 @@ class SeriesMajorSum {
       next = k + 1;
       Cell& cell = row[k];
       if (!cell.seen) {
-        cell.seen = true;
-        cell.value = pt.f;
-        cell.kahan_c = 0;
-        cell.drop_name = s.drop_name;
-        continue;
+        CellStart(op_, cell, pt.f, s.drop_name);
+      } else {
+        CellAdd(op_, cell, pt.f, s.drop_name);
       }
-      if (s.drop_name) cell.drop_name = true;
-      cell.value = KahanSumInc(pt.f, cell.value, &cell.kahan_c);
     }
   }
 
-  // Appends each group's sums to result[group] (one series per group).
+  // Appends each group's values to result[group] (one series per group).
   Status Emit(QueryState* q, EvalMatrix* result) {
     size_t step = 0;
     for (int64_t ts = start_; ts <= end_; ts += interval_, ++step) {
@@ -207,7 +310,7 @@ class SeriesMajorSum {
         if (!cell.seen) continue;
         EvalSeries& ss = (*result)[gi];
         if (ss.points.empty()) ss.points.reserve(std::min<size_t>(steps_, 4096));
-        ss.points.push_back(FPoint{ts, cell.value + cell.kahan_c});
+        ss.points.push_back(FPoint{ts, CellValue(op_, cell)});
         ss.drop_name = cell.drop_name;
         ++added;
       }
@@ -219,12 +322,7 @@ class SeriesMajorSum {
   }
 
  private:
-  struct Cell {
-    double value = 0;
-    double kahan_c = 0;
-    bool seen = false;
-    bool drop_name = false;
-  };
+  AggregateOp op_;
   int64_t start_, end_, interval_;
   size_t steps_;
   std::vector<Cell> cells_;  // group-major: steps_ cells per group
@@ -264,15 +362,15 @@ Status Evaluator::EvalAggregate(const AggregateExpr& a, EvalValue* out) {
     ReleaseMatrix(q_, &pv.matrix);
   }
 
-  // sum(rate(x[5m])) and the like over many steps: the argument's series
-  // are summed as they come, in batches, and never held all at once. Each
-  // group's row of cells counts as a series of held samples.
-  if (a.op == AggregateOp::kSum && num_steps() > 1 && CanStream(*a.expr)) {
+  // sum(rate(x[5m])), count({__name__=~".+"}) and the like: the argument's
+  // series are aggregated as they come, in batches, and never held all at
+  // once. Each group's row of cells counts as a series of held samples.
+  if (IsCellAggregation(a.op) && CanStream(*a.expr)) {
     const size_t steps = num_steps();
     Grouper grouper(&q_->labels(), grouping, a.without);
     std::unordered_map<std::string, size_t> group_index;
     EvalMatrix result;
-    SeriesMajorSum sum(start_, end_, interval_, steps);
+    SeriesMajorAggregate sum(a.op, start_, end_, interval_, steps);
     VIGIL_RETURN_IF_ERROR(EvalStreaming(*a.expr, [&](EvalMatrix& batch) -> Status {
       for (const EvalSeries& s : batch) {
         auto [it, inserted] = group_index.emplace(grouper.Key(*s.metric), group_index.size());
@@ -392,7 +490,7 @@ Status Evaluator::EvalAggregate(const AggregateExpr& a, EvalValue* out) {
   const bool series_major =
       a.op == AggregateOp::kSum && steps > 1 && groups.size() * steps <= (size_t{1} << 22);
   if (series_major) {
-    SeriesMajorSum sum(start_, end_, interval_, steps);
+    SeriesMajorAggregate sum(a.op, start_, end_, interval_, steps);
     for (size_t gi = 0; gi < groups.size(); ++gi) sum.AddGroup();
     for (size_t si = 0; si < input.size(); ++si) sum.Add(series_group[si], input[si]);
     VIGIL_RETURN_IF_ERROR(sum.Emit(q_, &result));
@@ -517,109 +615,23 @@ Status Evaluator::EvalAggregate(const AggregateExpr& a, EvalValue* out) {
       ++c;
       Group& g = groups[series_group[si]];
       if (!g.seen) {
-        g.seen = true;
-        g.value = f;
-        g.mean = f;
-        g.kahan_c = 0;
-        g.count = 1;
-        g.incremental_mean = false;
-        g.drop_name = input[si].drop_name;
-        switch (a.op) {
-          case AggregateOp::kStddev:
-          case AggregateOp::kStdvar:
-            g.value = (std::isnan(f) || std::isinf(f)) ? std::nan("") : 0;
-            break;
-          case AggregateOp::kQuantile:
-            g.values.clear();
-            g.values.push_back(f);
-            break;
-          case AggregateOp::kGroup:
-            g.value = 1;
-            break;
-          default:
-            break;
-        }
-        continue;
-      }
-      if (input[si].drop_name) g.drop_name = true;
-      switch (a.op) {
-        case AggregateOp::kSum:
-          g.value = KahanSumInc(f, g.value, &g.kahan_c);
-          break;
-        case AggregateOp::kAvg: {
-          g.count++;
-          if (!g.incremental_mean) {
-            double c2 = g.kahan_c;
-            double v = KahanSumInc(f, g.value, &c2);
-            if (!std::isinf(v)) {
-              g.value = v;
-              g.kahan_c = c2;
-              break;
-            }
-            // The sum would overflow: continue with an incremental mean.
-            g.incremental_mean = true;
-            g.mean = g.value / (g.count - 1);
-            g.kahan_c /= g.count - 1;
-          }
-          double q = (g.count - 1) / g.count;
-          double c2 = q * g.kahan_c;
-          g.mean = KahanSumInc(f / g.count, q * g.mean, &c2);
-          g.kahan_c = c2;
-          break;
-        }
-        case AggregateOp::kGroup:
-          break;
-        case AggregateOp::kMax:
-          if (g.value < f || std::isnan(g.value)) g.value = f;
-          break;
-        case AggregateOp::kMin:
-          if (g.value > f || std::isnan(g.value)) g.value = f;
-          break;
-        case AggregateOp::kCount:
-          g.count++;
-          break;
-        case AggregateOp::kStddev:
-        case AggregateOp::kStdvar: {
-          g.count++;
-          double delta = f - g.mean;
-          g.mean += delta / g.count;
-          g.value += delta * (f - g.mean);
-          break;
-        }
-        case AggregateOp::kQuantile:
+        CellStart(a.op, g, f, input[si].drop_name);
+        if (a.op == AggregateOp::kQuantile) {
+          g.values.clear();
           g.values.push_back(f);
-          break;
-        default:
-          return Status::Internal("unexpected aggregation");
+        }
+      } else if (a.op == AggregateOp::kQuantile) {
+        if (input[si].drop_name) g.drop_name = true;
+        g.values.push_back(f);
+      } else {
+        CellAdd(a.op, g, f, input[si].drop_name);
       }
     }
     int64_t added = 0;
     for (size_t gi = 0; gi < groups.size(); ++gi) {
       Group& g = groups[gi];
       if (!g.seen) continue;
-      double v = g.value;
-      switch (a.op) {
-        case AggregateOp::kAvg:
-          v = g.incremental_mean ? g.mean + g.kahan_c : g.value / g.count + g.kahan_c / g.count;
-          break;
-        case AggregateOp::kCount:
-          v = g.count;
-          break;
-        case AggregateOp::kStdvar:
-          v = g.value / g.count;
-          break;
-        case AggregateOp::kStddev:
-          v = std::sqrt(g.value / g.count);
-          break;
-        case AggregateOp::kQuantile:
-          v = Quantile(param, &g.values);
-          break;
-        case AggregateOp::kSum:
-          v = g.value + g.kahan_c;
-          break;
-        default:
-          break;
-      }
+      double v = a.op == AggregateOp::kQuantile ? Quantile(param, &g.values) : CellValue(a.op, g);
       EvalSeries& ss = result[gi];
       if (ss.points.empty()) ss.points.reserve(std::min<size_t>(steps, 4096));
       ss.points.push_back(FPoint{ts, v});

@@ -189,6 +189,11 @@ TEST(EngineConcurrencyTest, ParallelEvaluationGivesTheSequentialAnswer) {
       "sum by (job) (rate(req_total[2m]))",  // streamed into the sum, round by round
       "sum(gauge)",
       "sum without (i) (increase(gauge[5m]))",
+      "count({__name__=~\".+\"})",
+      "avg by (job) (rate(req_total[1m]))",
+      "stddev without (i) (gauge)",
+      "max by (job) (max_over_time(req_total[3m]))",
+      "group by (job) (gauge)",
   };
   for (const char* q : kQueries) {
     auto a = seq.RangeQuery(&db, q, 2 * kMinute, 9 * kMinute, 15 * kSecond);
