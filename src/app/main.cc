@@ -10,7 +10,10 @@
 #include <fmt/ranges.h>
 #include <CLI/CLI.hpp>
 
+#include <malloc.h>
+
 #include <cstdio>
+#include <cstdlib>
 
 #include "app/config.h"
 #include "app/serve.h"
@@ -187,6 +190,12 @@ std::vector<std::pair<std::string, std::string>> FlagValues(const CLI::App& cmd)
 }  // namespace
 
 int main(int argc, char** argv) {
+  // glibc gives every thread that allocates its own arena (up to 8 per
+  // core), and an arena keeps what it freed: queries that ran on different
+  // HTTP workers each left their peak behind, doubling the RSS after a query
+  // mix (docs/performance.md). Two arenas keep ingest threads from
+  // contending while RSS follows the largest query. MALLOC_ARENA_MAX wins.
+  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 2);
   CLI::App app{
       "Vigil: a monitoring system in one binary.\n"
       "Stores Prometheus remote_write data in its own TSDB and serves it through\n"
