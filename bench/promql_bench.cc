@@ -41,6 +41,10 @@
 //   BM_RangeSelector1k         http_requests_total, range at 60 s steps
 //   BM_RangeHistogramQuantile  the sum-by histogram query, range at 60 s steps
 //
+// Every case runs with workers:1 (the query's thread only) and workers:2
+// (EngineOptions::max_workers_per_query, one helper thread), so one run
+// shows what parallel evaluation gives.
+//
 // The time to build each data set and the RSS it added go to stderr.
 #include <benchmark/benchmark.h>
 #include <fmt/core.h>
@@ -380,7 +384,10 @@ void Run(benchmark::State& state, std::string_view query, int64_t step, size_t w
     state.SkipWithError(data.status().ToString().c_str());
     return;
   }
-  Engine engine;
+  // The benchmark's argument: threads per query (1: the query's own only).
+  EngineOptions options;
+  options.max_workers_per_query = static_cast<size_t>(state.range(0));
+  Engine engine(options);
   const int64_t end = data.end();
   auto eval = [&]() {
     return step == 0 ? engine.InstantQuery(data.db(), query, end)
@@ -442,29 +449,33 @@ void Run(benchmark::State& state, std::string_view query, int64_t step, size_t w
 void BM_Rate10k_1h(benchmark::State& state) {
   Run<NodeDataSet>(state, "rate(node_cpu_seconds_total[1h])", 0, 10'000);
 }
-BENCHMARK(BM_Rate10k_1h)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Rate10k_1h)->Unit(benchmark::kMillisecond)->ArgName("workers")->Arg(1)->Arg(2);
 
 void BM_SumByRate100k(benchmark::State& state) {
   Run<LargeDataSet>(state, "sum by (job) (rate(http_requests_total[5m]))", 0, LargeDataSet::kJobs);
 }
-BENCHMARK(BM_SumByRate100k)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SumByRate100k)->Unit(benchmark::kMillisecond)->ArgName("workers")->Arg(1)->Arg(2);
 
 void BM_RangeSumByRate100k(benchmark::State& state) {
   Run<LargeDataSet>(state, "sum by (job) (rate(http_requests_total[5m]))", 15 * kSecond,
                     LargeDataSet::kJobs);
 }
-BENCHMARK(BM_RangeSumByRate100k)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RangeSumByRate100k)->Unit(benchmark::kMillisecond)->ArgName("workers")->Arg(1)->Arg(2);
 
 void BM_HistogramQuantile1k(benchmark::State& state) {
   Run<SmallDataSet>(
       state, "histogram_quantile(0.9, rate(http_request_duration_seconds_bucket[5m]))", 0, 100);
 }
-BENCHMARK(BM_HistogramQuantile1k)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_HistogramQuantile1k)
+    ->Unit(benchmark::kMicrosecond)
+    ->ArgName("workers")
+    ->Arg(1)
+    ->Arg(2);
 
 void BM_Subquery(benchmark::State& state) {
   Run<SmallDataSet>(state, "max_over_time(rate(http_requests_total[5m])[1h:1m])", 0, 1000);
 }
-BENCHMARK(BM_Subquery)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Subquery)->Unit(benchmark::kMillisecond)->ArgName("workers")->Arg(1)->Arg(2);
 
 // Smaller and related cases.
 
@@ -474,28 +485,32 @@ void BM_HistogramQuantileSumBy(benchmark::State& state) {
       "histogram_quantile(0.9, sum by (le, job) (rate(http_request_duration_seconds_bucket[5m])))",
       0, SmallDataSet::kJobs);
 }
-BENCHMARK(BM_HistogramQuantileSumBy)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_HistogramQuantileSumBy)
+    ->Unit(benchmark::kMicrosecond)
+    ->ArgName("workers")
+    ->Arg(1)
+    ->Arg(2);
 
 void BM_Rate1k(benchmark::State& state) {
   Run<SmallDataSet>(state, "rate(http_requests_total[5m])", 0, 1000);
 }
-BENCHMARK(BM_Rate1k)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Rate1k)->Unit(benchmark::kMicrosecond)->ArgName("workers")->Arg(1)->Arg(2);
 
 void BM_SumByRate1k(benchmark::State& state) {
   Run<SmallDataSet>(state, "sum by (job) (rate(http_requests_total[5m]))", 0, SmallDataSet::kJobs);
 }
-BENCHMARK(BM_SumByRate1k)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_SumByRate1k)->Unit(benchmark::kMicrosecond)->ArgName("workers")->Arg(1)->Arg(2);
 
 void BM_RangeSumByRate1k(benchmark::State& state) {
   Run<SmallDataSet>(state, "sum by (job) (rate(http_requests_total[5m]))", 15 * kSecond,
                     SmallDataSet::kJobs);
 }
-BENCHMARK(BM_RangeSumByRate1k)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RangeSumByRate1k)->Unit(benchmark::kMillisecond)->ArgName("workers")->Arg(1)->Arg(2);
 
 void BM_RangeSelector1k(benchmark::State& state) {
   Run<SmallDataSet>(state, "http_requests_total", kMinute, 1000);
 }
-BENCHMARK(BM_RangeSelector1k)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RangeSelector1k)->Unit(benchmark::kMillisecond)->ArgName("workers")->Arg(1)->Arg(2);
 
 void BM_RangeHistogramQuantile(benchmark::State& state) {
   Run<SmallDataSet>(
@@ -503,7 +518,11 @@ void BM_RangeHistogramQuantile(benchmark::State& state) {
       "histogram_quantile(0.9, sum by (le, job) (rate(http_request_duration_seconds_bucket[5m])))",
       kMinute, SmallDataSet::kJobs);
 }
-BENCHMARK(BM_RangeHistogramQuantile)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RangeHistogramQuantile)
+    ->Unit(benchmark::kMillisecond)
+    ->ArgName("workers")
+    ->Arg(1)
+    ->Arg(2);
 
 }  // namespace
 }  // namespace vigil::promql

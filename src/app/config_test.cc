@@ -78,6 +78,7 @@ vigil:
     max_samples: 1000
     timeout: 30s
     max_concurrency: 4
+    max_workers_per_query: 3
 )");
   ServeConfig cfg;
   ASSERT_TRUE(LoadConfigFile(path, &cfg, {"query.timeout"}).ok());
@@ -85,6 +86,7 @@ vigil:
   EXPECT_EQ(cfg.query_max_samples, 1000u);
   EXPECT_EQ(cfg.query_timeout_ms, 2 * 60 * 1000);  // the flag wins
   EXPECT_EQ(cfg.query_max_concurrency, 4u);
+  EXPECT_EQ(cfg.query_max_workers_per_query, 3u);
   std::remove(path.c_str());
 }
 
