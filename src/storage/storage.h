@@ -140,6 +140,10 @@ class SeriesSet {
   virtual Status status() const = 0;
   // Non-fatal problems met while selecting (returned to users as warnings).
   virtual std::vector<std::string> Warnings() const { return {}; }
+  // Whether every series' labels() stays valid, at the same address, for as
+  // long as the set lives (not only until Next): a caller that keeps the
+  // set may then keep references to the labels instead of copies.
+  virtual bool LabelsOutliveNext() const { return false; }
 };
 
 // What a caller of Select knows about how the data will be used. Storage may

@@ -45,6 +45,13 @@ const model::Labels* LabelsPool::Intern(const model::Labels& labels) {
   return p;
 }
 
+const model::Labels* LabelsPool::InternBorrowed(const model::Labels& labels) {
+  const uint64_t hash = labels.Hash();
+  if (const model::Labels* p = Find(labels, hash)) return p;
+  by_hash_.emplace(hash, &labels);
+  return &labels;
+}
+
 bool IsMetricNameLabel(std::string_view name) {
   return name == model::kMetricName || name == kTypeLabel || name == kUnitLabel;
 }
@@ -519,8 +526,9 @@ Status Evaluator::EvalNumber(double v, EvalValue* out) {
   return Status::OK();
 }
 
-Status Evaluator::ForEachSeries(const VectorSelector& vs, int64_t range_ms, std::string_view func,
-                                const SeriesFn& fn) {
+storage::SeriesSet* Evaluator::Select(const VectorSelector& vs, int64_t range_ms,
+                                      std::string_view func,
+                                      std::unique_ptr<storage::SeriesSet>* owned) {
   storage::SelectHints hints;
   int64_t base_start = start_, base_end = end_;
   if (vs.at != AtModifier::kNone) base_start = base_end = q_->AtTime(vs.at, vs.at_ms);
@@ -531,10 +539,27 @@ Status Evaluator::ForEachSeries(const VectorSelector& vs, int64_t range_ms, std:
   hints.range = range_ms;
   hints.func = std::string(func);
   std::unique_ptr<storage::SeriesSet> set = q_->opts().querier->Select(false, &hints, vs.matchers);
+  storage::SeriesSet* p = set.get();
+  if (set->LabelsOutliveNext()) {
+    // The query keeps the set, so the label pool can refer to its labels
+    // instead of copying them (for 100k series, tens of MiB and much time).
+    q_->KeepAlive(std::move(set));
+  } else {
+    *owned = std::move(set);
+  }
+  return p;
+}
+
+Status Evaluator::ForEachSeries(const VectorSelector& vs, int64_t range_ms, std::string_view func,
+                                const SeriesFn& fn) {
+  std::unique_ptr<storage::SeriesSet> owned;
+  storage::SeriesSet* set = Select(vs, range_ms, func, &owned);
+  const bool borrow = owned == nullptr;
   while (set->Next()) {
     VIGIL_RETURN_IF_ERROR(q_->CheckDeadline());
     const storage::Series& s = set->At();
-    const model::Labels* metric = q_->labels().Intern(s.labels());
+    const model::Labels* metric =
+        borrow ? q_->labels().InternBorrowed(s.labels()) : q_->labels().Intern(s.labels());
     std::unique_ptr<storage::SeriesIterator> it = s.Iterator();
     Status st = fn(metric, it.get());
     if (!st.ok()) return st;
@@ -641,20 +666,15 @@ Status Evaluator::SelectParallel(const VectorSelector& vs, int64_t range_ms, std
     if (st.ok() && sink != nullptr && !out->empty()) st = (*sink)(*out);
     return st;
   };
-  storage::SelectHints hints;
-  int64_t base_start = start_, base_end = end_;
-  if (vs.at != AtModifier::kNone) base_start = base_end = q_->AtTime(vs.at, vs.at_ms);
-  hints.start =
-      base_start - vs.offset_ms - (range_ms > 0 ? range_ms - 1 : q_->opts().lookback_ms - 1);
-  hints.end = base_end - vs.offset_ms;
-  hints.step = interval_;
-  hints.range = range_ms;
-  hints.func = std::string(func);
-  std::unique_ptr<storage::SeriesSet> set = q_->opts().querier->Select(false, &hints, vs.matchers);
+  std::unique_ptr<storage::SeriesSet> owned;
+  storage::SeriesSet* set = Select(vs, range_ms, func, &owned);
+  const bool borrow = owned == nullptr;
   while (set->Next()) {
     VIGIL_RETURN_IF_ERROR(q_->CheckDeadline());
     const storage::Series& s = set->At();
-    round.push_back(Selected{q_->labels().Intern(s.labels()), s.Iterator()});
+    round.push_back(
+        Selected{borrow ? q_->labels().InternBorrowed(s.labels()) : q_->labels().Intern(s.labels()),
+                 s.Iterator()});
     if (round.size() == kTasksPerRound * q_->opts().series_per_task)
       VIGIL_RETURN_IF_ERROR(run_round());
   }

@@ -72,6 +72,9 @@ class LabelsPool {
   const model::Labels* Intern(model::Labels&& labels);
   // Copies labels only when the pool does not hold them yet.
   const model::Labels* Intern(const model::Labels& labels);
+  // Like Intern, but keeps a reference to labels rather than a copy; the
+  // caller keeps labels alive (at their address) as long as the pool.
+  const model::Labels* InternBorrowed(const model::Labels& labels);
   const model::Labels* Intern(const model::LabelsBuilder& builder) {
     return Intern(builder.Build());
   }
@@ -161,6 +164,10 @@ class QueryState {
   // (Prometheus wraps it in a StepInvariantExpr).
   bool WrapStepInvariant(const Expr* e) const { return wrap_.count(e) > 0; }
 
+  // Keeps a selected set alive until the query ends (its labels are
+  // interned by reference; see storage::SeriesSet::LabelsOutliveNext).
+  void KeepAlive(std::unique_ptr<storage::SeriesSet> set) { kept_sets_.push_back(std::move(set)); }
+
   // The @ time of a selector or subquery (start()/end() resolved).
   int64_t AtTime(AtModifier at, int64_t at_ms) const;
 
@@ -179,6 +186,9 @@ class QueryState {
   void RaisePeak(int64_t level);
 
   Options opts_;
+  // Declared before labels_, so destroyed after it: the pool may hold
+  // references into these sets.
+  std::vector<std::unique_ptr<storage::SeriesSet>> kept_sets_;
   LabelsPool labels_;
   Annotations annos_;
   std::atomic<int64_t> current_samples_{0};
@@ -307,6 +317,11 @@ class Evaluator {
   Status EvalInfo(const Call& c, EvalValue* out);
   Status EvalCountValues(const AggregateExpr& a, EvalValue* out);
   bool Parallel() const;
+  // Selects vs's series for a selector of range_ms (0: instant) inside
+  // func. The set is owned by *owned, or by the query (then *owned stays
+  // null) when its labels may be interned by reference.
+  storage::SeriesSet* Select(const VectorSelector& vs, int64_t range_ms, std::string_view func,
+                             std::unique_ptr<storage::SeriesSet>* owned);
 
   QueryState* q_;
   int64_t start_;

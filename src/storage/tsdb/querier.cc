@@ -227,6 +227,8 @@ class ChunkSeriesSet final : public storage::SeriesSet {
   }
   const storage::Series& At() const override { return current_; }
   Status status() const override { return Status::OK(); }
+  // Labels live in series_, which the set owns.
+  bool LabelsOutliveNext() const override { return true; }
 
  private:
   SharedSeries series_;

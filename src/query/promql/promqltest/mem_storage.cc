@@ -82,6 +82,7 @@ class CopiedSeriesSet final : public storage::SeriesSet {
   }
   const storage::Series& At() const override { return *series_[pos_]; }
   Status status() const override { return Status::OK(); }
+  bool LabelsOutliveNext() const override { return true; }
 
  private:
   std::vector<std::unique_ptr<CopiedSeries>> series_;
