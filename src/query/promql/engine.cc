@@ -288,6 +288,7 @@ Result<QueryResult> Engine::Evaluate(storage::Queryable* db, const Expr& expr, i
   qo.query_end = end;
   qo.pool = state_->pool.get();
   qo.series_per_task = std::max<size_t>(1, opts_.series_per_parallel_task);
+  qo.min_parallel_span_ms = opts_.min_parallel_span_ms;
   eval::QueryState q(std::move(qo), expr);
   eval::Evaluator ev(&q, start, end, instant ? 1 : step);
 

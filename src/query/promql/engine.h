@@ -46,6 +46,11 @@ struct EngineOptions {
   // Series per piece of work a helper thread takes (tests set 1 so that
   // every selector with two series runs in parallel).
   size_t series_per_parallel_task = 32;
+  // Selectors whose series each cover less time than this (the steps' span
+  // plus the range or lookback) stay on the query's thread: handing a
+  // series to another core costs about as much as decoding a few dozen
+  // samples (tests set 0).
+  int64_t min_parallel_span_ms = 30 * kMinute;
   // Parser settings (experimental functions, duration expressions).
   ParseOptions parse;
   // The step of subqueries written without one ("[30m:]"): Prometheus' global

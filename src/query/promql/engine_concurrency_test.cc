@@ -128,6 +128,7 @@ TEST(EngineConcurrencyTest, QueriesOverTheTsdbWhileItIsWrittenTo) {
     EngineOptions eo;
     eo.max_workers_per_query = 3;
     eo.series_per_parallel_task = 1;
+    eo.min_parallel_span_ms = 0;
     Engine engine(eo);
     std::atomic<int> queries{0};
     auto reader = [&](int id) {
@@ -178,6 +179,7 @@ TEST(EngineConcurrencyTest, ParallelEvaluationGivesTheSequentialAnswer) {
   EngineOptions par_opts;
   par_opts.max_workers_per_query = 2;
   par_opts.series_per_parallel_task = 1;  // rounds of 128 series: 3 here
+  par_opts.min_parallel_span_ms = 0;
   Engine seq(seq_opts), par(par_opts);
   const char* kQueries[] = {
       "rate(req_total[2m])",

@@ -632,7 +632,9 @@ Status Evaluator::RunParallel(size_t n, const ParallelItemFn& fn, EvalMatrix* ou
 Status Evaluator::SelectParallel(const VectorSelector& vs, int64_t range_ms, std::string_view func,
                                  const ParallelSeriesFn& fn, EvalMatrix* out,
                                  const SeriesBatchFn* sink) {
-  if (!Parallel()) {
+  const int64_t span = (vs.at != AtModifier::kNone ? 0 : end_ - start_) +
+                       (range_ms > 0 ? range_ms : q_->opts().lookback_ms);
+  if (!Parallel() || span < q_->opts().min_parallel_span_ms) {
     SeriesWorker w(q_, &q_->annotations());
     Status st = ForEachSeries(
         vs, range_ms, func, [&](const model::Labels* metric, storage::SeriesIterator* it) {

@@ -136,6 +136,7 @@ class QueryState {
     // Threads that help with per-series work (null: the query's thread only).
     TaskPool* pool = nullptr;
     size_t series_per_task = 32;  // series a pool thread takes at a time
+    int64_t min_parallel_span_ms = 0;  // see EngineOptions
   };
   QueryState(Options opts, const Expr& root);
 

@@ -174,6 +174,7 @@ Runner::Runner(RunnerOptions options) : opts_(std::move(options)) {
   eo.parse.duration_expressions = true;
   eo.max_workers_per_query = opts_.parallel ? 2 : 1;
   eo.series_per_parallel_task = 1;
+  eo.min_parallel_span_ms = 0;
   engine_ = std::make_unique<Engine>(eo);
 }
 
