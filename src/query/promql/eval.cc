@@ -650,6 +650,10 @@ Status Evaluator::SelectParallel(const VectorSelector& vs, int64_t range_ms, std
     if (st.ok() && sink != nullptr && !out->empty()) st = (*sink)(*out);
     return st;
   }
+  // Declared before the round's iterators, so it outlives them.
+  std::unique_ptr<storage::SeriesSet> owned;
+  storage::SeriesSet* set = Select(vs, range_ms, func, &owned);
+  const bool borrow = owned == nullptr;
   // Rounds of series: selected (labels interned, iterators made) on this
   // thread, then worked on by every thread of the pool.
   struct Selected {
@@ -668,9 +672,6 @@ Status Evaluator::SelectParallel(const VectorSelector& vs, int64_t range_ms, std
     if (st.ok() && sink != nullptr && !out->empty()) st = (*sink)(*out);
     return st;
   };
-  std::unique_ptr<storage::SeriesSet> owned;
-  storage::SeriesSet* set = Select(vs, range_ms, func, &owned);
-  const bool borrow = owned == nullptr;
   while (set->Next()) {
     VIGIL_RETURN_IF_ERROR(q_->CheckDeadline());
     const storage::Series& s = set->At();
