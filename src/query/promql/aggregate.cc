@@ -90,23 +90,10 @@ struct Group : Cell {
   std::vector<EvalSample> heap;  // topk, bottomk, limitk, limit_ratio
 };
 
-// The aggregations whose cell is all they keep: the others need every
-// sample (quantile) or whole samples (the k operators).
-bool IsCellAggregation(AggregateOp op) {
-  switch (op) {
-    case AggregateOp::kSum:
-    case AggregateOp::kAvg:
-    case AggregateOp::kCount:
-    case AggregateOp::kMin:
-    case AggregateOp::kMax:
-    case AggregateOp::kGroup:
-    case AggregateOp::kStddev:
-    case AggregateOp::kStdvar:
-      return true;
-    default:
-      return false;
-  }
-}
+// The aggregations whose cell is all they keep are exactly those without a
+// parameter: the others need every sample (quantile), whole samples (the k
+// operators) or a label per value (count_values).
+bool IsCellAggregation(AggregateOp op) { return !AggregateTakesParam(op); }
 
 // A group's first sample at a step (for quantile the caller keeps the value).
 void CellStart(AggregateOp op, Cell& g, double f, bool drop_name) {
