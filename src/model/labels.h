@@ -138,6 +138,8 @@ class LabelsBuilder {
   LabelsBuilder& Del(std::string_view name);
   std::string_view Get(std::string_view name) const;
   Labels Build() const;
+  // The current labels, sorted by name.
+  const std::vector<Label>& labels() const { return labels_; }
 
  private:
   std::vector<Label> labels_;  // kept sorted
