@@ -1,0 +1,1692 @@
+#include "config/config.h"
+
+#include <fmt/format.h>
+#include <glob.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <set>
+#include <utility>
+
+#include "base/file.h"
+#include "base/strconv.h"
+#include "config/text_forms.h"
+
+namespace vigil::config {
+
+const char* ScrapeProtocolName(ScrapeProtocol p) {
+  switch (p) {
+    case ScrapeProtocol::kOpenMetricsText1_0_0:
+      return "OpenMetricsText1.0.0";
+    case ScrapeProtocol::kOpenMetricsText0_0_1:
+      return "OpenMetricsText0.0.1";
+    case ScrapeProtocol::kPrometheusText1_0_0:
+      return "PrometheusText1.0.0";
+    case ScrapeProtocol::kPrometheusText0_0_4:
+      return "PrometheusText0.0.4";
+    case ScrapeProtocol::kPrometheusProto:
+      return "PrometheusProto";
+  }
+  return "";
+}
+
+std::vector<ScrapeProtocol> DefaultScrapeProtocols() {
+  return {ScrapeProtocol::kOpenMetricsText1_0_0, ScrapeProtocol::kOpenMetricsText0_0_1,
+          ScrapeProtocol::kPrometheusText1_0_0, ScrapeProtocol::kPrometheusText0_0_4};
+}
+
+std::optional<ScrapeProtocol> ParseScrapeProtocol(std::string_view name) {
+  for (ScrapeProtocol p :
+       {ScrapeProtocol::kOpenMetricsText1_0_0, ScrapeProtocol::kOpenMetricsText0_0_1,
+        ScrapeProtocol::kPrometheusText1_0_0, ScrapeProtocol::kPrometheusText0_0_4,
+        ScrapeProtocol::kPrometheusProto}) {
+    if (name == ScrapeProtocolName(p)) return p;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+using detail::CanonicalHeaderKey;
+using detail::DecodeBase64;
+using detail::ExpandEnv;
+using detail::IsOneOf;
+using detail::IsReservedRemoteHeader;
+using detail::IsYamlNull;
+using detail::JoinDir;
+using detail::Lower;
+using detail::ParseBase2Bytes;
+using detail::ParseURL;
+using detail::YamlBool;
+using detail::YamlFloatSyntax;
+using detail::YamlIntSyntax;
+
+constexpr std::string_view kYamlTagPrefix = "tag:yaml.org,2002:";
+
+// Discovery mechanisms Prometheus has and Vigil does not.
+constexpr std::string_view kUnsupportedSD[] = {
+    "azure_sd_configs",     "consul_sd_configs",      "digitalocean_sd_configs",
+    "docker_sd_configs",    "dockerswarm_sd_configs", "dns_sd_configs",
+    "ec2_sd_configs",       "eureka_sd_configs",      "gce_sd_configs",
+    "hetzner_sd_configs",   "ionos_sd_configs",       "kubernetes_sd_configs",
+    "kuma_sd_configs",      "lightsail_sd_configs",   "linode_sd_configs",
+    "marathon_sd_configs",  "nerve_sd_configs",       "nomad_sd_configs",
+    "openstack_sd_configs", "ovhcloud_sd_configs",    "puppetdb_sd_configs",
+    "scaleway_sd_configs",  "serverset_sd_configs",   "stackit_sd_configs",
+    "triton_sd_configs",    "uyuni_sd_configs",       "vultr_sd_configs",
+};
+
+bool IsPlain(const YAML::Node& n) { return n.Tag() == "?" || n.Tag().empty(); }
+
+// The tag go-yaml names in "cannot unmarshal !!str `x` into T".
+std::string ShortTag(const YAML::Node& n) {
+  if (n.IsMap()) return "!!map";
+  if (n.IsSequence()) return "!!seq";
+  if (n.IsNull()) return "!!null";
+  const std::string& tag = n.Tag();
+  if (tag.starts_with(kYamlTagPrefix)) return "!!" + tag.substr(kYamlTagPrefix.size());
+  if (!IsPlain(n)) return tag == "!" ? "!!str" : tag;
+  const std::string& s = n.Scalar();
+  if (IsYamlNull(s)) return "!!null";
+  if (YamlBool(s)) return "!!bool";
+  if (YamlIntSyntax(s)) return "!!int";
+  if (YamlFloatSyntax(s)) return "!!float";
+  return "!!str";
+}
+
+// model.LabelName.IsValid and LabelValue.IsValid under the UTF-8 scheme.
+bool ValidLabelName(std::string_view s, bool utf8) {
+  if (!utf8) return IsLegacyLabelName(s);
+  return !s.empty() && model::IsValidUTF8(s);
+}
+
+// validateAcceptScrapeProtocols.
+Status ValidateProtocols(const std::vector<std::string>& names, std::vector<ScrapeProtocol>* out) {
+  if (names.empty()) return Status::InvalidArgument("scrape_protocols cannot be empty");
+  std::set<std::string> seen;
+  out->clear();
+  for (const auto& n : names) {
+    if (seen.count(Lower(n))) {
+      return Status::InvalidArgument(
+          fmt::format("duplicated protocol in scrape_protocols, got [{}]", fmt::join(names, " ")));
+    }
+    auto p = ParseScrapeProtocol(n);
+    if (!p) {
+      return Status::InvalidArgument(fmt::format(
+          "scrape_protocols: unknown scrape protocol {}, supported: [OpenMetricsText0.0.1 "
+          "OpenMetricsText1.0.0 PrometheusProto PrometheusText0.0.4 PrometheusText1.0.0]",
+          n));
+    }
+    seen.insert(Lower(n));
+    out->push_back(*p);
+  }
+  return Status::OK();
+}
+
+// The parts of an HTTP client config that exist only while loading.
+struct HTTPClientRaw {
+  std::string bearer_token;
+  std::string bearer_token_file;
+  bool oauth2 = false;
+};
+
+// A scrape config's values that Validate resolves against the global config.
+struct ScrapeRaw {
+  ScrapeConfig cfg;
+  YAML::Node node;
+  std::string file;  // for error messages
+  std::optional<std::vector<std::string>> protocols;
+  std::string fallback_protocol;
+  std::optional<bool> always_scrape_classic_histograms;
+  std::optional<bool> convert_classic_histograms_to_nhcb;
+  bool body_size_limit_set = false;
+  std::vector<YAML::Node> relabel_nodes;
+  std::vector<YAML::Node> metric_relabel_nodes;
+};
+
+struct GlobalRaw {
+  GlobalConfig cfg;
+  std::optional<std::vector<std::string>> protocols;
+  std::string escaping_scheme;
+};
+
+struct Field {
+  std::string_view name;
+  std::function<Status(const YAML::Node&)> fn;  // null: known but not supported by Vigil
+};
+
+Field Unsupported(std::string_view name) { return Field{name, nullptr}; }
+
+// Structs that hold discovery configs know Prometheus' other mechanisms by
+// name, to refuse them as unsupported rather than unknown.
+void AddUnsupportedSD(std::vector<Field>* fields) {
+  for (std::string_view key : kUnsupportedSD) fields->push_back(Unsupported(key));
+}
+
+class Loader {
+ public:
+  Loader(std::string file, std::string dir) : file_(std::move(file)), dir_(std::move(dir)) {}
+
+  Result<Config> LoadRoot(const YAML::Node& root);
+
+  const std::string& file() const { return file_; }
+
+  Status Err(const YAML::Node& n, std::string_view msg) const {
+    const YAML::Mark m = n.Mark();
+    if (m.is_null()) return FileErr(msg);
+    return Status::InvalidArgument(
+        fmt::format("{}:{}:{}: {}", file_, m.line + 1, m.column + 1, msg));
+  }
+  Status At(const YAML::Node& n, const Status& st) const {
+    if (st.ok()) return st;
+    return Err(n, st.message());
+  }
+  Status FileErr(std::string_view msg) const {
+    return Status::InvalidArgument(fmt::format("{}: {}", file_, msg));
+  }
+
+  Status TypeErr(const YAML::Node& n, std::string_view go_type) const {
+    std::string value;
+    if (n.IsScalar()) {
+      const std::string& s = n.Scalar();
+      value = s.size() > 10 ? fmt::format(" `{}...`", s.substr(0, 7)) : fmt::format(" `{}`", s);
+    }
+    return Err(n, fmt::format("yaml: unmarshal errors: cannot unmarshal {}{} into {}", ShortTag(n),
+                              value, go_type));
+  }
+
+  // ---- scalars ----------------------------------------------------------
+
+  // A scalar's text (a !!binary one decoded), for any Go string-like type.
+  Status Text(const YAML::Node& n, std::string* out, std::string_view go_type = "string") const {
+    if (!n || n.IsNull()) {
+      out->clear();
+      return Status::OK();
+    }
+    if (!n.IsScalar()) return TypeErr(n, go_type);
+    if (n.Tag() == std::string(kYamlTagPrefix) + "binary") {
+      auto decoded = DecodeBase64(n.Scalar());
+      if (!decoded) return Err(n, "!!binary value contains invalid base64 data");
+      *out = std::move(*decoded);
+      return Status::OK();
+    }
+    *out = n.Scalar();
+    return Status::OK();
+  }
+  Status Str(const YAML::Node& n, std::string* out) const { return Text(n, out); }
+  Status SecretStr(const YAML::Node& n, Secret* out) const {
+    return Text(n, &out->value, "config.Secret");
+  }
+
+  Status Bool(const YAML::Node& n, bool* out) const {
+    if (!n || n.IsNull()) {
+      *out = false;
+      return Status::OK();
+    }
+    if (n.IsScalar() && (IsPlain(n) || n.Tag() == std::string(kYamlTagPrefix) + "bool")) {
+      if (auto b = YamlBool(n.Scalar())) {
+        *out = *b;
+        return Status::OK();
+      }
+    }
+    return TypeErr(n, "bool");
+  }
+  Status OptBool(const YAML::Node& n, std::optional<bool>* out) const {
+    if (!n || n.IsNull()) {
+      out->reset();
+      return Status::OK();
+    }
+    bool b = false;
+    VIGIL_RETURN_IF_ERROR(Bool(n, &b));
+    *out = b;
+    return Status::OK();
+  }
+
+  Status Int(const YAML::Node& n, int64_t* out, std::string_view go_type = "int") const {
+    if (!n || n.IsNull()) {
+      *out = 0;
+      return Status::OK();
+    }
+    if (n.IsScalar() && IsPlain(n)) {
+      std::string s = n.Scalar();
+      if (auto i = ParseGoInt(s); i.ok()) {
+        *out = *i;
+        return Status::OK();
+      }
+      if (YamlFloatSyntax(s)) {
+        auto f = ParseGoFloat(s);
+        if (f.ok() && std::isfinite(*f) && std::fabs(*f) < 9.2e18) {
+          *out = static_cast<int64_t>(*f);
+          return Status::OK();
+        }
+      }
+    }
+    return TypeErr(n, go_type);
+  }
+  Status Uint(const YAML::Node& n, uint64_t* out, std::string_view go_type = "uint") const {
+    int64_t v = 0;
+    Status st = Int(n, &v, go_type);
+    if (!st.ok()) return st;
+    if (v < 0) return TypeErr(n, go_type);
+    *out = static_cast<uint64_t>(v);
+    return Status::OK();
+  }
+  Status Float(const YAML::Node& n, double* out) const {
+    if (!n || n.IsNull()) {
+      *out = 0;
+      return Status::OK();
+    }
+    if (n.IsScalar() && IsPlain(n)) {
+      const std::string& s = n.Scalar();
+      if (IsOneOf(s, {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"})) {
+        *out = INFINITY;
+        return Status::OK();
+      }
+      if (IsOneOf(s, {"-.inf", "-.Inf", "-.INF"})) {
+        *out = -INFINITY;
+        return Status::OK();
+      }
+      if (IsOneOf(s, {".nan", ".NaN", ".NAN"})) {
+        *out = NAN;
+        return Status::OK();
+      }
+      if (YamlFloatSyntax(s) || YamlIntSyntax(s)) {
+        auto f = ParseGoNumber(s);
+        if (f.ok()) {
+          *out = *f;
+          return Status::OK();
+        }
+      }
+    }
+    return TypeErr(n, "float64");
+  }
+
+  // model.Duration, in milliseconds.
+  Status Duration(const YAML::Node& n, int64_t* out_ms) const {
+    if (!n || n.IsNull()) {
+      *out_ms = 0;
+      return Status::OK();
+    }
+    std::string s;
+    VIGIL_RETURN_IF_ERROR(Text(n, &s));
+    auto ns = ParsePromDurationNanos(s);
+    if (!ns.ok()) return Err(n, ns.status().message());
+    *out_ms = *ns / 1'000'000;
+    return Status::OK();
+  }
+
+  // units.Base2Bytes.
+  Status Size(const YAML::Node& n, uint64_t* out) const {
+    if (!n || n.IsNull()) {
+      *out = 0;
+      return Status::OK();
+    }
+    std::string s;
+    VIGIL_RETURN_IF_ERROR(Text(n, &s, "units.Base2Bytes"));
+    auto v = ParseBase2Bytes(s);
+    if (!v.ok()) return Err(n, v.status().message());
+    *out = *v;
+    return Status::OK();
+  }
+
+  // ---- collections --------------------------------------------------------
+
+  Status StrList(const YAML::Node& n, std::vector<std::string>* out,
+                 std::string_view go_type = "[]string") const {
+    out->clear();
+    if (!n || n.IsNull()) return Status::OK();
+    if (!n.IsSequence()) return TypeErr(n, go_type);
+    std::string elem_type(go_type.substr(2));
+    for (const auto& item : n) {
+      std::string s;
+      VIGIL_RETURN_IF_ERROR(Text(item, &s, elem_type));
+      out->push_back(std::move(s));
+    }
+    return Status::OK();
+  }
+
+  Status StrMap(const YAML::Node& n, std::map<std::string, std::string>* out,
+                std::string_view go_type = "map[string]string") const {
+    out->clear();
+    if (!n || n.IsNull()) return Status::OK();
+    if (!n.IsMap()) return TypeErr(n, go_type);
+    for (const auto& kv : n) {
+      std::string k, v;
+      VIGIL_RETURN_IF_ERROR(Text(kv.first, &k));
+      VIGIL_RETURN_IF_ERROR(Text(kv.second, &v));
+      (*out)[k] = std::move(v);
+    }
+    return Status::OK();
+  }
+
+  // A sequence of mappings, each item to fn. A null item ("-" alone) is
+  // refused with null_msg, at the sequence (a null node has no position of
+  // its own).
+  Status List(const YAML::Node& n, std::string_view go_type, std::string_view null_msg,
+              const std::function<Status(const YAML::Node&)>& fn) const {
+    if (!n || n.IsNull()) return Status::OK();
+    if (!n.IsSequence()) return TypeErr(n, go_type);
+    for (const auto& item : n) {
+      if (!item || item.IsNull()) return Err(n, null_msg);
+      VIGIL_RETURN_IF_ERROR(fn(item));
+    }
+    return Status::OK();
+  }
+
+  // A mapping decoded strictly into fields, as yaml.UnmarshalStrict does.
+  Status Struct(const YAML::Node& n, std::string_view go_type,
+                const std::vector<Field>& fields) const {
+    if (!n || n.IsNull()) return Status::OK();
+    if (!n.IsMap()) return TypeErr(n, go_type);
+    // YAML merge keys ("<<: *defaults"), as go-yaml applies them: keys
+    // written in the mapping win over merged ones.
+    std::vector<std::pair<YAML::Node, YAML::Node>> entries;
+    std::set<std::string> explicit_keys;
+    std::vector<YAML::Node> merged;
+    for (const auto& kv : n) {
+      if (kv.first.IsScalar() && kv.first.Scalar() == "<<" && IsPlain(kv.first)) {
+        if (kv.second.IsMap()) {
+          merged.push_back(kv.second);
+        } else if (kv.second.IsSequence()) {
+          for (const auto& m : kv.second) {
+            if (!m.IsMap())
+              return Err(kv.second, "map merge requires map or sequence of maps as the value");
+            merged.push_back(m);
+          }
+        } else {
+          return Err(kv.second, "map merge requires map or sequence of maps as the value");
+        }
+        continue;
+      }
+      if (kv.first.IsScalar()) explicit_keys.insert(kv.first.Scalar());
+      entries.emplace_back(kv.first, kv.second);
+    }
+    for (const auto& m : merged) {
+      for (const auto& kv : m) {
+        if (!kv.first.IsScalar() || !explicit_keys.insert(kv.first.Scalar()).second) continue;
+        entries.emplace_back(kv.first, kv.second);
+      }
+    }
+    std::set<std::string> seen;
+    for (const auto& kv : entries) {
+      const YAML::Node& k = kv.first;
+      std::string key;
+      if (!k.IsScalar()) return TypeErr(k, "string");
+      key = k.Scalar();
+      auto it =
+          std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return f.name == key; });
+      if (it == fields.end()) {
+        return Err(k, fmt::format("field {} not found in type {}", key, go_type));
+      }
+      if (!seen.insert(key).second) {
+        return Err(k, fmt::format("field {} already set in type {}", key, go_type));
+      }
+      if (!it->fn) return Err(k, fmt::format("{} is not supported by Vigil", key));
+      VIGIL_RETURN_IF_ERROR(it->fn(kv.second));
+    }
+    return Status::OK();
+  }
+
+  // ---- Prometheus types -----------------------------------------------------
+
+  Status LabelsMap(const YAML::Node& n, model::Labels* out, bool validate_names) const {
+    if (!n || n.IsNull()) {
+      *out = model::Labels();
+      return Status::OK();
+    }
+    if (!n.IsMap()) return TypeErr(n, "model.LabelSet");
+    std::map<std::string, std::string> m;
+    for (const auto& kv : n) {
+      std::string k, v;
+      VIGIL_RETURN_IF_ERROR(Text(kv.first, &k, "model.LabelName"));
+      if (validate_names && !ValidLabelName(k, true)) {
+        return Err(kv.first, fmt::format("{} is not a valid label name", GoQuote(k)));
+      }
+      VIGIL_RETURN_IF_ERROR(Text(kv.second, &v, "model.LabelValue"));
+      if (validate_names && !model::IsValidUTF8(v)) {
+        return Err(kv.second, fmt::format("{} is not a valid label value", GoQuote(v)));
+      }
+      m[k] = std::move(v);
+    }
+    std::vector<model::Label> ls;
+    for (auto& [k, v] : m) ls.push_back({k, v});
+    *out = model::Labels::FromSorted(std::move(ls));
+    return Status::OK();
+  }
+
+  Status TLS(const YAML::Node& n, TLSConfig* tls) const {
+    VIGIL_RETURN_IF_ERROR(Struct(
+        n, "config.TLSConfig",
+        {
+            {"ca", [&](const YAML::Node& v) { return Str(v, &tls->ca); }},
+            {"ca_file", [&](const YAML::Node& v) { return Str(v, &tls->ca_file); }},
+            {"cert", [&](const YAML::Node& v) { return Str(v, &tls->cert); }},
+            {"cert_file", [&](const YAML::Node& v) { return Str(v, &tls->cert_file); }},
+            {"key", [&](const YAML::Node& v) { return SecretStr(v, &tls->key); }},
+            {"key_file", [&](const YAML::Node& v) { return Str(v, &tls->key_file); }},
+            {"server_name", [&](const YAML::Node& v) { return Str(v, &tls->server_name); }},
+            {"insecure_skip_verify",
+             [&](const YAML::Node& v) { return Bool(v, &tls->insecure_skip_verify); }},
+            {"min_version", [&](const YAML::Node& v) { return TLSVersion(v, &tls->min_version); }},
+            {"max_version", [&](const YAML::Node& v) { return TLSVersion(v, &tls->max_version); }},
+            Unsupported("ca_ref"),
+            Unsupported("cert_ref"),
+            Unsupported("key_ref"),
+        }));
+    Status st = ValidateTLS(*tls);
+    return st.ok() ? st : At(n, st);
+  }
+
+  Status TLSVersion(const YAML::Node& n, std::string* out) const {
+    VIGIL_RETURN_IF_ERROR(Text(n, out, "config.TLSVersion"));
+    if (out->empty() || IsOneOf(*out, {"TLS10", "TLS11", "TLS12", "TLS13"})) return Status::OK();
+    return Err(n, fmt::format("unknown TLS version: {}", *out));
+  }
+
+  static Status ValidateTLS(const TLSConfig& c) {
+    if (!c.ca.empty() && !c.ca_file.empty()) {
+      return Status::InvalidArgument("at most one of ca, ca_file & ca_ref must be configured");
+    }
+    if (!c.cert.empty() && !c.cert_file.empty()) {
+      return Status::InvalidArgument(
+          "at most one of cert, cert_file & cert_ref must be configured");
+    }
+    if (!c.key.empty() && !c.key_file.empty()) {
+      return Status::InvalidArgument("at most one of key and key_file must be configured");
+    }
+    bool cert = !c.cert.empty() || !c.cert_file.empty();
+    bool key = !c.key.empty() || !c.key_file.empty();
+    if (cert && !key) {
+      return Status::InvalidArgument(
+          "exactly one of key or key_file must be configured when a client certificate is "
+          "configured");
+    }
+    if (key && !cert) {
+      return Status::InvalidArgument(
+          "exactly one of cert or cert_file must be configured when a client key is configured");
+    }
+    return Status::OK();
+  }
+
+  Status Headers(const YAML::Node& n, HTTPClientConfig* c) const {
+    c->http_headers.clear();
+    c->http_header_files.clear();
+    if (!n || n.IsNull()) return Status::OK();
+    if (!n.IsMap()) return TypeErr(n, "config.Headers");
+    for (const auto& kv : n) {
+      std::string name;
+      VIGIL_RETURN_IF_ERROR(Text(kv.first, &name));
+      if (Lower(name) == "authorization") {
+        return Err(kv.first, "setting Authorization header is not allowed");
+      }
+      std::string canonical = CanonicalHeaderKey(name);
+      if (IsReservedRemoteHeader(Lower(name)) ||
+          Lower(name) == "x-prometheus-scrape-timeout-seconds") {
+        return Err(kv.first, fmt::format("setting {} header is not allowed", canonical));
+      }
+      std::vector<std::string> values, secrets, files;
+      VIGIL_RETURN_IF_ERROR(
+          Struct(kv.second, "config.Header",
+                 {
+                     {"values", [&](const YAML::Node& v) { return StrList(v, &values); }},
+                     {"secrets",
+                      [&](const YAML::Node& v) { return StrList(v, &secrets, "[]config.Secret"); }},
+                     {"files", [&](const YAML::Node& v) { return StrList(v, &files); }},
+                 }));
+      auto& out = c->http_headers[name];
+      out.insert(out.end(), values.begin(), values.end());
+      out.insert(out.end(), secrets.begin(), secrets.end());
+      if (!files.empty()) c->http_header_files[name] = std::move(files);
+    }
+    return Status::OK();
+  }
+
+  // The inline fields of common/config HTTPClientConfig.
+  void HTTPClientFields(HTTPClientConfig* c, HTTPClientRaw* raw, std::vector<Field>* f) const {
+    f->push_back(
+        {"basic_auth", [this, c](const YAML::Node& v) {
+           if (!v || v.IsNull()) {
+             c->basic_auth.reset();
+             return Status::OK();
+           }
+           BasicAuth ba;
+           VIGIL_RETURN_IF_ERROR(Struct(
+               v, "config.BasicAuth",
+               {
+                   {"username", [&](const YAML::Node& x) { return Str(x, &ba.username); }},
+                   {"username_file",
+                    [&](const YAML::Node& x) { return Str(x, &ba.username_file); }},
+                   {"password", [&](const YAML::Node& x) { return SecretStr(x, &ba.password); }},
+                   {"password_file",
+                    [&](const YAML::Node& x) { return Str(x, &ba.password_file); }},
+                   Unsupported("username_ref"),
+                   Unsupported("password_ref"),
+               }));
+           c->basic_auth = std::move(ba);
+           return Status::OK();
+         }});
+    f->push_back({"authorization", [this, c](const YAML::Node& v) {
+                    if (!v || v.IsNull()) {
+                      c->authorization.reset();
+                      return Status::OK();
+                    }
+                    Authorization a;
+                    a.type.clear();
+                    VIGIL_RETURN_IF_ERROR(Struct(
+                        v, "config.Authorization",
+                        {
+                            {"type", [&](const YAML::Node& x) { return Str(x, &a.type); }},
+                            {"credentials",
+                             [&](const YAML::Node& x) { return SecretStr(x, &a.credentials); }},
+                            {"credentials_file",
+                             [&](const YAML::Node& x) { return Str(x, &a.credentials_file); }},
+                            Unsupported("credentials_ref"),
+                        }));
+                    c->authorization = std::move(a);
+                    return Status::OK();
+                  }});
+    f->push_back(Unsupported("oauth2"));
+    f->push_back({"bearer_token", [this, raw](const YAML::Node& v) {
+                    return Text(v, &raw->bearer_token, "config.Secret");
+                  }});
+    f->push_back({"bearer_token_file",
+                  [this, raw](const YAML::Node& v) { return Str(v, &raw->bearer_token_file); }});
+    f->push_back({"tls_config", [this, c](const YAML::Node& v) { return TLS(v, &c->tls_config); }});
+    f->push_back({"follow_redirects",
+                  [this, c](const YAML::Node& v) { return Bool(v, &c->follow_redirects); }});
+    f->push_back(
+        {"enable_http2", [this, c](const YAML::Node& v) { return Bool(v, &c->enable_http2); }});
+    f->push_back({"proxy_url", [this, c](const YAML::Node& v) {
+                    VIGIL_RETURN_IF_ERROR(Text(v, &c->proxy_url, "config.URL"));
+                    if (c->proxy_url.empty()) return Status::OK();
+                    auto u = ParseURL(c->proxy_url);
+                    return u.ok() ? Status::OK() : Err(v, u.status().message());
+                  }});
+    f->push_back({"no_proxy", [this, c](const YAML::Node& v) { return Str(v, &c->no_proxy); }});
+    f->push_back({"proxy_from_environment",
+                  [this, c](const YAML::Node& v) { return Bool(v, &c->proxy_from_environment); }});
+    f->push_back({"proxy_connect_header", [this, c](const YAML::Node& v) {
+                    c->proxy_connect_header.clear();
+                    if (!v || v.IsNull()) return Status::OK();
+                    if (!v.IsMap()) return TypeErr(v, "config.ProxyHeader");
+                    for (const auto& kv : v) {
+                      std::string k;
+                      VIGIL_RETURN_IF_ERROR(Text(kv.first, &k));
+                      VIGIL_RETURN_IF_ERROR(
+                          StrList(kv.second, &c->proxy_connect_header[k], "[]config.Secret"));
+                    }
+                    return Status::OK();
+                  }});
+    f->push_back({"http_headers", [this, c](const YAML::Node& v) { return Headers(v, c); }});
+  }
+
+  // HTTPClientConfig.Validate, which also folds bearer_token(_file) into
+  // authorization.
+  static Status ValidateHTTPClient(HTTPClientConfig* c, const HTTPClientRaw& raw) {
+    bool bearer = !raw.bearer_token.empty() || !raw.bearer_token_file.empty();
+    if (!raw.bearer_token.empty() && !raw.bearer_token_file.empty()) {
+      return Status::InvalidArgument(
+          "at most one of bearer_token & bearer_token_file must be configured");
+    }
+    if ((c->basic_auth || raw.oauth2) && bearer) {
+      return Status::InvalidArgument(
+          "at most one of basic_auth, oauth2, bearer_token & bearer_token_file must be "
+          "configured");
+    }
+    if (c->basic_auth && !c->basic_auth->username.empty() &&
+        !c->basic_auth->username_file.empty()) {
+      return Status::InvalidArgument(
+          "at most one of basic_auth username, username_file & username_ref must be configured");
+    }
+    if (c->basic_auth && !c->basic_auth->password.empty() &&
+        !c->basic_auth->password_file.empty()) {
+      return Status::InvalidArgument(
+          "at most one of basic_auth password, password_file & password_ref must be configured");
+    }
+    if (c->authorization) {
+      if (bearer) {
+        return Status::InvalidArgument(
+            "authorization is not compatible with bearer_token & bearer_token_file");
+      }
+      Authorization& a = *c->authorization;
+      if (!a.credentials.empty() && !a.credentials_file.empty()) {
+        return Status::InvalidArgument(
+            "at most one of authorization credentials & credentials_file must be configured");
+      }
+      size_t b = a.type.find_first_not_of(" \t\r\n\v\f");
+      size_t e = a.type.find_last_not_of(" \t\r\n\v\f");
+      a.type = b == std::string::npos ? "" : a.type.substr(b, e - b + 1);
+      if (a.type.empty()) a.type = "Bearer";
+      if (Lower(a.type) == "basic") {
+        return Status::InvalidArgument(
+            "authorization type cannot be set to \"basic\", use \"basic_auth\" instead");
+      }
+      if (c->basic_auth || raw.oauth2) {
+        return Status::InvalidArgument(
+            "at most one of basic_auth, oauth2 & authorization must be configured");
+      }
+    } else if (!raw.bearer_token.empty()) {
+      c->authorization = Authorization{"Bearer", Secret{raw.bearer_token}, ""};
+    } else if (!raw.bearer_token_file.empty()) {
+      c->authorization = Authorization{"Bearer", Secret{}, raw.bearer_token_file};
+    }
+    bool has_proxy_url = !c->proxy_url.empty();
+    if (!c->proxy_connect_header.empty() && !c->proxy_from_environment && !has_proxy_url) {
+      return Status::InvalidArgument(
+          "if proxy_connect_header is configured, proxy_url or proxy_from_environment must also "
+          "be configured");
+    }
+    if (c->proxy_from_environment && has_proxy_url) {
+      return Status::InvalidArgument(
+          "if proxy_from_environment is configured, proxy_url must not be configured");
+    }
+    if (c->proxy_from_environment && !c->no_proxy.empty()) {
+      return Status::InvalidArgument(
+          "if proxy_from_environment is configured, no_proxy must not be configured");
+    }
+    if (!has_proxy_url && !c->no_proxy.empty()) {
+      return Status::InvalidArgument(
+          "if no_proxy is configured, proxy_url must also be configured");
+    }
+    return Status::OK();
+  }
+
+  // One relabel rule; checked with relabel::Validate when utf8 is given
+  // (scrape configs check theirs once their name validation scheme is known).
+  Status Relabel(const YAML::Node& n, std::vector<relabel::RelabelConfig>* out,
+                 std::vector<YAML::Node>* nodes, std::optional<bool> utf8) const {
+    relabel::RelabelConfig rc;
+    VIGIL_RETURN_IF_ERROR(
+        Struct(n, "relabel.Config",
+               {
+                   {"source_labels",
+                    [&](const YAML::Node& v) {
+                      rc.source_labels_set = true;
+                      VIGIL_RETURN_IF_ERROR(StrList(v, &rc.source_labels, "model.LabelNames"));
+                      for (const auto& l : rc.source_labels) {
+                        if (!ValidLabelName(l, true)) {
+                          return Err(v, fmt::format("{} is not a valid label name", GoQuote(l)));
+                        }
+                      }
+                      return Status::OK();
+                    }},
+                   {"separator",
+                    [&](const YAML::Node& v) {
+                      rc.separator_set = true;
+                      return Str(v, &rc.separator);
+                    }},
+                   {"regex",
+                    [&](const YAML::Node& v) {
+                      rc.regex_set = true;
+                      return Text(v, &rc.regex, "relabel.Regexp");
+                    }},
+                   {"modulus",
+                    [&](const YAML::Node& v) {
+                      rc.modulus_set = true;
+                      return Uint(v, &rc.modulus, "uint64");
+                    }},
+                   {"target_label",
+                    [&](const YAML::Node& v) {
+                      rc.target_label_set = true;
+                      return Str(v, &rc.target_label);
+                    }},
+                   {"replacement",
+                    [&](const YAML::Node& v) {
+                      rc.replacement_set = true;
+                      return Str(v, &rc.replacement);
+                    }},
+                   {"action",
+                    [&](const YAML::Node& v) {
+                      if (!v || v.IsNull()) return Err(v, "relabel action cannot be empty");
+                      std::string s;
+                      VIGIL_RETURN_IF_ERROR(Text(v, &s, "relabel.Action"));
+                      if (s.empty()) return Err(v, "relabel action cannot be empty");
+                      auto a = relabel::ParseAction(s);
+                      if (!a.ok()) return Err(v, a.status().message());
+                      rc.action = *a;
+                      return Status::OK();
+                    }},
+               }));
+    if (utf8.has_value()) {
+      Status st = relabel::Validate(rc, *utf8);
+      if (!st.ok()) return Err(n, st.message());
+    }
+    out->push_back(std::move(rc));
+    if (nodes) nodes->push_back(n);
+    return Status::OK();
+  }
+
+  Status RelabelList(const YAML::Node& n, std::string_view null_msg,
+                     std::vector<relabel::RelabelConfig>* out, std::vector<YAML::Node>* nodes,
+                     std::optional<bool> utf8) const {
+    out->clear();
+    return List(n, "[]*relabel.Config", null_msg,
+                [&](const YAML::Node& item) { return Relabel(item, out, nodes, utf8); });
+  }
+
+  Status StaticConfigs(const YAML::Node& n, std::vector<TargetGroup>* out) const {
+    out->clear();
+    return List(
+        n, "discovery.StaticConfig", "empty or null section in static_configs",
+        [&](const YAML::Node& item) {
+          TargetGroup tg;
+          std::vector<std::string> targets;
+          VIGIL_RETURN_IF_ERROR(Struct(
+              item, "targetgroup.Group",
+              {
+                  {"targets", [&](const YAML::Node& v) { return StrList(v, &targets); }},
+                  {"labels", [&](const YAML::Node& v) { return LabelsMap(v, &tg.labels, true); }},
+              }));
+          for (auto& t : targets) {
+            tg.targets.push_back(model::Labels::FromStrings({"__address__", t}));
+          }
+          tg.source = std::to_string(out->size());
+          out->push_back(std::move(tg));
+          return Status::OK();
+        });
+  }
+
+  Status FileSD(const YAML::Node& n, std::vector<FileSDConfig>* out) const {
+    out->clear();
+    return List(
+        n, "[]*file.SDConfig", "empty or null file_sd_configs section",
+        [&](const YAML::Node& item) {
+          FileSDConfig fc;
+          VIGIL_RETURN_IF_ERROR(Struct(
+              item, "file.SDConfig",
+              {
+                  {"files", [&](const YAML::Node& v) { return StrList(v, &fc.files); }},
+                  {"refresh_interval",
+                   [&](const YAML::Node& v) { return Duration(v, &fc.refresh_interval_ms); }},
+              }));
+          if (fc.files.empty()) {
+            return Err(item, "file service discovery config must contain at least one path name");
+          }
+          for (const auto& f : fc.files) {
+            if (!ValidFileSDName(f)) {
+              return Err(item,
+                         fmt::format("path name {} is not valid for file discovery", GoQuote(f)));
+            }
+          }
+          out->push_back(std::move(fc));
+          return Status::OK();
+        });
+  }
+
+  // ^[^*]*(\*[^/]*)?\.(json|yml|yaml|JSON|YML|YAML)$
+  static bool ValidFileSDName(std::string_view s) {
+    size_t dot = s.rfind('.');
+    if (dot == std::string_view::npos) return false;
+    if (!IsOneOf(s.substr(dot + 1), {"json", "yml", "yaml", "JSON", "YML", "YAML"})) return false;
+    return ValidRulePath(s.substr(0, dot));
+  }
+  // ^[^*]*(\*[^/]*)?$
+  static bool ValidRulePath(std::string_view s) {
+    size_t star = s.find('*');
+    if (star == std::string_view::npos) return true;
+    return s.find_first_of("*/", star + 1) == std::string_view::npos;
+  }
+
+  Status HTTPSD(const YAML::Node& n, std::vector<HTTPSDConfig>* out) const {
+    out->clear();
+    return List(n, "[]*http.SDConfig", "empty or null http_sd_configs section",
+                [&](const YAML::Node& item) {
+                  HTTPSDConfig hc;
+                  HTTPClientRaw raw;
+                  std::vector<Field> fields = {
+                      {"url", [&](const YAML::Node& v) { return Str(v, &hc.url); }},
+                      {"refresh_interval",
+                       [&](const YAML::Node& v) { return Duration(v, &hc.refresh_interval_ms); }},
+                  };
+                  HTTPClientFields(&hc.http_client, &raw, &fields);
+                  VIGIL_RETURN_IF_ERROR(Struct(item, "http.SDConfig", fields));
+                  if (hc.url.empty()) return Err(item, "URL is missing");
+                  auto u = ParseURL(hc.url);
+                  if (!u.ok()) return Err(item, u.status().message());
+                  if (u->scheme != "http" && u->scheme != "https") {
+                    return Err(item, "URL scheme must be 'http' or 'https'");
+                  }
+                  if (u->host.empty()) return Err(item, "host is missing in URL");
+                  VIGIL_RETURN_IF_ERROR(At(item, ValidateHTTPClient(&hc.http_client, raw)));
+                  out->push_back(std::move(hc));
+                  return Status::OK();
+                });
+  }
+
+  Status CheckStaticTargets(const YAML::Node& n, const std::vector<TargetGroup>& groups) const {
+    for (const auto& g : groups) {
+      for (const auto& t : g.targets) {
+        std::string_view addr = t.Get("__address__");
+        if (addr.find('/') != std::string_view::npos) {
+          return Err(n, fmt::format("{} is not a valid hostname", GoQuote(addr)));
+        }
+      }
+    }
+    return Status::OK();
+  }
+
+  Status Global(const YAML::Node& n, GlobalRaw* g) const;
+  Status Scrape(const YAML::Node& n, ScrapeRaw* s) const;
+  Status ValidateScrape(ScrapeRaw* s, const GlobalRaw& g) const;
+  Status RemoteWrite(const YAML::Node& n, RemoteWriteConfig* rw) const;
+  Status RemoteRead(const YAML::Node& n, RemoteReadConfig* rr) const;
+  Status Alerting(const YAML::Node& n, AlertingConfig* a) const;
+  Status Storage(const YAML::Node& n, StorageConfig* s) const;
+  Status OTLP(const YAML::Node& n, OTLPConfig* o) const;
+
+  std::string Resolve(const std::string& p) const { return JoinDir(dir_, p); }
+  void ResolveHTTPClient(HTTPClientConfig* c) const;
+  void ResolveScrape(ScrapeConfig* s) const;
+
+ private:
+  std::string file_;
+  std::string dir_;
+};
+
+Status Loader::Global(const YAML::Node& n, GlobalRaw* g) const {
+  GlobalConfig& c = g->cfg;
+  // Like Prometheus: start from zero and fill the defaults afterwards.
+  c.scrape_interval_ms = 0;
+  c.scrape_timeout_ms = 0;
+  c.evaluation_interval_ms = 0;
+  c.metric_name_validation_scheme.clear();
+  VIGIL_RETURN_IF_ERROR(Struct(
+      n, "config.plain",
+      {
+          {"scrape_interval",
+           [&](const YAML::Node& v) { return Duration(v, &c.scrape_interval_ms); }},
+          {"scrape_timeout",
+           [&](const YAML::Node& v) { return Duration(v, &c.scrape_timeout_ms); }},
+          {"scrape_protocols",
+           [&](const YAML::Node& v) {
+             std::vector<std::string> p;
+             VIGIL_RETURN_IF_ERROR(StrList(v, &p, "[]config.ScrapeProtocol"));
+             if (v && !v.IsNull()) g->protocols = std::move(p);
+             return Status::OK();
+           }},
+          {"evaluation_interval",
+           [&](const YAML::Node& v) { return Duration(v, &c.evaluation_interval_ms); }},
+          {"rule_query_offset",
+           [&](const YAML::Node& v) { return Duration(v, &c.rule_query_offset_ms); }},
+          {"external_labels",
+           [&](const YAML::Node& v) {
+             VIGIL_RETURN_IF_ERROR(LabelsMap(v, &c.external_labels, false));
+             // GlobalConfig's own check, with its messages, at the label.
+             if (v && v.IsMap()) {
+               for (const auto& kv : v) {
+                 std::string k, val;
+                 VIGIL_RETURN_IF_ERROR(Text(kv.first, &k));
+                 VIGIL_RETURN_IF_ERROR(Text(kv.second, &val));
+                 if (!ValidLabelName(k, true)) {
+                   return Err(kv.first, fmt::format("{} is not a valid label name", GoQuote(k)));
+                 }
+                 if (!model::IsValidUTF8(val)) {
+                   return Err(kv.second,
+                              fmt::format("{} is not a valid label value", GoQuote(val)));
+                 }
+               }
+             }
+             return Status::OK();
+           }},
+          {"query_log_file", [&](const YAML::Node& v) { return Str(v, &c.query_log_file); }},
+          {"scrape_failure_log_file",
+           [&](const YAML::Node& v) { return Str(v, &c.scrape_failure_log_file); }},
+          {"body_size_limit", [&](const YAML::Node& v) { return Size(v, &c.body_size_limit); }},
+          {"sample_limit", [&](const YAML::Node& v) { return Uint(v, &c.sample_limit); }},
+          {"target_limit", [&](const YAML::Node& v) { return Uint(v, &c.target_limit); }},
+          {"label_limit", [&](const YAML::Node& v) { return Uint(v, &c.label_limit); }},
+          {"label_name_length_limit",
+           [&](const YAML::Node& v) { return Uint(v, &c.label_name_length_limit); }},
+          {"label_value_length_limit",
+           [&](const YAML::Node& v) { return Uint(v, &c.label_value_length_limit); }},
+          {"keep_dropped_targets",
+           [&](const YAML::Node& v) { return Uint(v, &c.keep_dropped_targets); }},
+          {"metric_name_validation_scheme",
+           [&](const YAML::Node& v) { return Str(v, &c.metric_name_validation_scheme); }},
+          {"metric_name_escaping_scheme",
+           [&](const YAML::Node& v) { return Str(v, &g->escaping_scheme); }},
+          {"always_scrape_classic_histograms",
+           [&](const YAML::Node& v) { return Bool(v, &c.always_scrape_classic_histograms); }},
+          {"convert_classic_histograms_to_nhcb",
+           [&](const YAML::Node& v) { return Bool(v, &c.convert_classic_histograms_to_nhcb); }},
+      }));
+  if (c.scrape_interval_ms == 0) c.scrape_interval_ms = 60 * 1000;
+  if (c.scrape_timeout_ms > c.scrape_interval_ms) {
+    return Err(n, "global scrape timeout greater than scrape interval");
+  }
+  if (c.scrape_timeout_ms == 0)
+    c.scrape_timeout_ms = std::min<int64_t>(10 * 1000, c.scrape_interval_ms);
+  if (c.evaluation_interval_ms == 0) c.evaluation_interval_ms = 60 * 1000;
+  if (g->protocols) {
+    Status st = ValidateProtocols(*g->protocols, &c.scrape_protocols);
+    if (!st.ok()) return Err(n, fmt::format("{} for global config", st.message()));
+  }
+  if (c.metric_name_validation_scheme.empty()) c.metric_name_validation_scheme = "utf8";
+  return Status::OK();
+}
+
+Status Loader::Scrape(const YAML::Node& n, ScrapeRaw* s) const {
+  ScrapeConfig& c = s->cfg;
+  HTTPClientRaw raw;
+  // Relabel rules are checked once the job's name validation scheme is known.
+  std::vector<Field> fields = {
+      {"job_name", [&](const YAML::Node& v) { return Str(v, &c.job_name); }},
+      {"honor_labels", [&](const YAML::Node& v) { return Bool(v, &c.honor_labels); }},
+      {"honor_timestamps", [&](const YAML::Node& v) { return Bool(v, &c.honor_timestamps); }},
+      {"track_timestamps_staleness",
+       [&](const YAML::Node& v) { return Bool(v, &c.track_timestamps_staleness); }},
+      {"params",
+       [&](const YAML::Node& v) {
+         c.params.clear();
+         if (!v || v.IsNull()) return Status::OK();
+         if (!v.IsMap()) return TypeErr(v, "url.Values");
+         for (const auto& kv : v) {
+           std::string k;
+           VIGIL_RETURN_IF_ERROR(Text(kv.first, &k));
+           VIGIL_RETURN_IF_ERROR(StrList(kv.second, &c.params[k]));
+         }
+         return Status::OK();
+       }},
+      {"scrape_interval", [&](const YAML::Node& v) { return Duration(v, &c.scrape_interval_ms); }},
+      {"scrape_timeout", [&](const YAML::Node& v) { return Duration(v, &c.scrape_timeout_ms); }},
+      {"scrape_protocols",
+       [&](const YAML::Node& v) {
+         std::vector<std::string> p;
+         VIGIL_RETURN_IF_ERROR(StrList(v, &p, "[]config.ScrapeProtocol"));
+         if (v && !v.IsNull()) s->protocols = std::move(p);
+         return Status::OK();
+       }},
+      {"fallback_scrape_protocol",
+       [&](const YAML::Node& v) {
+         return Text(v, &s->fallback_protocol, "config.ScrapeProtocol");
+       }},
+      {"always_scrape_classic_histograms",
+       [&](const YAML::Node& v) { return OptBool(v, &s->always_scrape_classic_histograms); }},
+      {"convert_classic_histograms_to_nhcb",
+       [&](const YAML::Node& v) { return OptBool(v, &s->convert_classic_histograms_to_nhcb); }},
+      {"metrics_path", [&](const YAML::Node& v) { return Str(v, &c.metrics_path); }},
+      {"scheme", [&](const YAML::Node& v) { return Str(v, &c.scheme); }},
+      {"enable_compression", [&](const YAML::Node& v) { return Bool(v, &c.enable_compression); }},
+      {"body_size_limit", [&](const YAML::Node& v) { return Size(v, &c.body_size_limit); }},
+      {"sample_limit", [&](const YAML::Node& v) { return Uint(v, &c.sample_limit); }},
+      {"target_limit", [&](const YAML::Node& v) { return Uint(v, &c.target_limit); }},
+      {"label_limit", [&](const YAML::Node& v) { return Uint(v, &c.label_limit); }},
+      {"label_name_length_limit",
+       [&](const YAML::Node& v) { return Uint(v, &c.label_name_length_limit); }},
+      {"label_value_length_limit",
+       [&](const YAML::Node& v) { return Uint(v, &c.label_value_length_limit); }},
+      {"keep_dropped_targets",
+       [&](const YAML::Node& v) { return Uint(v, &c.keep_dropped_targets); }},
+      {"native_histogram_bucket_limit",
+       [&](const YAML::Node& v) { return Uint(v, &c.native_histogram_bucket_limit); }},
+      {"native_histogram_min_bucket_factor",
+       [&](const YAML::Node& v) { return Float(v, &c.native_histogram_min_bucket_factor); }},
+      {"metric_name_validation_scheme",
+       [&](const YAML::Node& v) { return Str(v, &c.metric_name_validation_scheme); }},
+      {"metric_name_escaping_scheme",
+       [&](const YAML::Node& v) { return Str(v, &c.metric_name_escaping_scheme); }},
+      {"scrape_failure_log_file",
+       [&](const YAML::Node& v) { return Str(v, &c.scrape_failure_log_file); }},
+      {"relabel_configs",
+       [&](const YAML::Node& v) {
+         return RelabelList(v, "empty or null target relabeling rule in scrape config",
+                            &c.relabel_configs, &s->relabel_nodes, std::nullopt);
+       }},
+      {"metric_relabel_configs",
+       [&](const YAML::Node& v) {
+         return RelabelList(v, "empty or null metric relabeling rule in scrape config",
+                            &c.metric_relabel_configs, &s->metric_relabel_nodes, std::nullopt);
+       }},
+      {"static_configs", [&](const YAML::Node& v) { return StaticConfigs(v, &c.static_configs); }},
+      {"file_sd_configs", [&](const YAML::Node& v) { return FileSD(v, &c.file_sd_configs); }},
+      {"http_sd_configs", [&](const YAML::Node& v) { return HTTPSD(v, &c.http_sd_configs); }},
+  };
+  HTTPClientFields(&c.http_client, &raw, &fields);
+  AddUnsupportedSD(&fields);
+  VIGIL_RETURN_IF_ERROR(Struct(n, "config.ScrapeConfig", fields));
+  if (c.job_name.empty()) return Err(n, "job_name is empty");
+  VIGIL_RETURN_IF_ERROR(At(n, ValidateHTTPClient(&c.http_client, raw)));
+  if (c.relabel_configs.empty()) VIGIL_RETURN_IF_ERROR(CheckStaticTargets(n, c.static_configs));
+  return Status::OK();
+}
+
+// ScrapeConfig.Validate: defaults from the global config, then the checks.
+Status Loader::ValidateScrape(ScrapeRaw* s, const GlobalRaw& g) const {
+  ScrapeConfig& c = s->cfg;
+  const GlobalConfig& gc = g.cfg;
+  const YAML::Node& n = s->node;
+  if (c.scrape_interval_ms == 0) c.scrape_interval_ms = gc.scrape_interval_ms;
+  if (c.scrape_timeout_ms > c.scrape_interval_ms) {
+    return Err(n,
+               fmt::format("scrape timeout greater than scrape interval for scrape config with job "
+                           "name {}",
+                           GoQuote(c.job_name)));
+  }
+  if (c.scrape_timeout_ms == 0)
+    c.scrape_timeout_ms = std::min(gc.scrape_timeout_ms, c.scrape_interval_ms);
+  if (c.body_size_limit == 0) c.body_size_limit = gc.body_size_limit;
+  if (c.sample_limit == 0) c.sample_limit = gc.sample_limit;
+  if (c.target_limit == 0) c.target_limit = gc.target_limit;
+  if (c.label_limit == 0) c.label_limit = gc.label_limit;
+  if (c.label_name_length_limit == 0) c.label_name_length_limit = gc.label_name_length_limit;
+  if (c.label_value_length_limit == 0) c.label_value_length_limit = gc.label_value_length_limit;
+  if (c.keep_dropped_targets == 0) c.keep_dropped_targets = gc.keep_dropped_targets;
+  if (c.scrape_failure_log_file.empty()) c.scrape_failure_log_file = gc.scrape_failure_log_file;
+
+  if (s->protocols) {
+    Status st = ValidateProtocols(*s->protocols, &c.scrape_protocols);
+    if (!st.ok()) {
+      return Err(n, fmt::format("{} for scrape config with job name {}", st.message(),
+                                GoQuote(c.job_name)));
+    }
+  } else {
+    c.scrape_protocols = gc.scrape_protocols;
+  }
+  if (!s->fallback_protocol.empty()) {
+    auto p = ParseScrapeProtocol(s->fallback_protocol);
+    if (!p) {
+      return Err(n,
+                 fmt::format("invalid fallback_scrape_protocol for scrape config with job name {}: "
+                             "unknown scrape protocol {}, supported: [OpenMetricsText0.0.1 "
+                             "OpenMetricsText1.0.0 PrometheusProto PrometheusText0.0.4 "
+                             "PrometheusText1.0.0]",
+                             GoQuote(c.job_name), s->fallback_protocol));
+    }
+    c.scrape_fallback_protocol = *p;
+  }
+
+  const std::string& global_scheme = gc.metric_name_validation_scheme;
+  if (!IsOneOf(global_scheme, {"", "legacy", "utf8"})) {
+    return Err(n, fmt::format("unknown global name validation method specified, must be either '', "
+                              "'legacy' or 'utf8', got {}",
+                              global_scheme));
+  }
+  if (c.metric_name_validation_scheme.empty()) {
+    c.metric_name_validation_scheme = global_scheme;
+  } else if (!IsOneOf(c.metric_name_validation_scheme, {"legacy", "utf8"})) {
+    return Err(n,
+               fmt::format("unknown scrape config name validation method specified, must be either "
+                           "'', 'legacy' or 'utf8', got {}",
+                           c.metric_name_validation_scheme));
+  }
+  std::string global_escaping = g.escaping_scheme;
+  if (global_escaping.empty()) {
+    global_escaping = global_scheme == "legacy" ? "underscores" : "allow-utf-8";
+  } else if (!IsOneOf(global_escaping, {"allow-utf-8", "underscores", "dots", "values"})) {
+    return Err(n, fmt::format("unknown global name escaping method specified, must be one of "
+                              "'allow-utf-8', 'underscores', 'dots', or 'values', got {}",
+                              global_scheme));
+  }
+  if (c.metric_name_escaping_scheme.empty()) c.metric_name_escaping_scheme = global_escaping;
+  if (c.metric_name_escaping_scheme == "allow-utf-8") {
+    if (c.metric_name_validation_scheme != "utf8") {
+      return Err(n, "utf8 metric names requested but validation scheme is not set to UTF8");
+    }
+  } else if (!IsOneOf(c.metric_name_escaping_scheme, {"underscores", "dots", "values"})) {
+    return Err(n,
+               fmt::format("unknown scrape config name escaping method specified, must be one of "
+                           "'allow-utf-8', 'underscores', 'dots', or 'values', got {}",
+                           c.metric_name_validation_scheme));
+  }
+  c.convert_classic_histograms_to_nhcb =
+      s->convert_classic_histograms_to_nhcb.value_or(gc.convert_classic_histograms_to_nhcb);
+  c.always_scrape_classic_histograms =
+      s->always_scrape_classic_histograms.value_or(gc.always_scrape_classic_histograms);
+
+  bool utf8 = c.metric_name_validation_scheme != "legacy";
+  for (size_t i = 0; i < c.relabel_configs.size(); ++i) {
+    Status st = relabel::Validate(c.relabel_configs[i], utf8);
+    if (!st.ok()) return Err(s->relabel_nodes[i], st.message());
+  }
+  for (size_t i = 0; i < c.metric_relabel_configs.size(); ++i) {
+    Status st = relabel::Validate(c.metric_relabel_configs[i], utf8);
+    if (!st.ok()) return Err(s->metric_relabel_nodes[i], st.message());
+  }
+  return Status::OK();
+}
+
+Status ValidateRemoteHeaders(const std::map<std::string, std::string>& headers) {
+  for (const auto& [name, value] : headers) {
+    std::string lower = Lower(name);
+    if (lower == "authorization") {
+      return Status::InvalidArgument(
+          "authorization header must be changed via the basic_auth, authorization, oauth2, "
+          "sigv4, azuread or google_iam parameter");
+    }
+    if (IsReservedRemoteHeader(lower)) {
+      return Status::InvalidArgument(
+          fmt::format("{} is a reserved header. It must not be changed", name));
+    }
+  }
+  return Status::OK();
+}
+
+Status Loader::RemoteWrite(const YAML::Node& n, RemoteWriteConfig* rw) const {
+  HTTPClientRaw raw;
+  // DefaultRemoteWriteHTTPClientConfig: remote write stays on HTTP/1.1
+  // unless asked.
+  rw->http_client.enable_http2 = false;
+  bool url_set = false;
+  std::vector<Field> fields = {
+      {"url",
+       [&](const YAML::Node& v) {
+         VIGIL_RETURN_IF_ERROR(Text(v, &rw->url, "config.URL"));
+         url_set = v && !v.IsNull();
+         if (!url_set) return Status::OK();
+         auto u = ParseURL(rw->url);
+         return u.ok() ? Status::OK() : Err(v, u.status().message());
+       }},
+      {"name", [&](const YAML::Node& v) { return Str(v, &rw->name); }},
+      {"remote_timeout", [&](const YAML::Node& v) { return Duration(v, &rw->remote_timeout_ms); }},
+      {"headers", [&](const YAML::Node& v) { return StrMap(v, &rw->headers); }},
+      {"protobuf_message", [&](const YAML::Node& v) { return Str(v, &rw->protobuf_message); }},
+      {"send_exemplars", [&](const YAML::Node& v) { return Bool(v, &rw->send_exemplars); }},
+      {"send_native_histograms",
+       [&](const YAML::Node& v) { return Bool(v, &rw->send_native_histograms); }},
+      {"write_relabel_configs",
+       [&](const YAML::Node& v) {
+         return RelabelList(v, "empty or null relabeling rule in remote write config",
+                            &rw->write_relabel_configs, nullptr, true);
+       }},
+      {"queue_config",
+       [&](const YAML::Node& v) {
+         QueueConfig& q = rw->queue_config;
+         return Struct(
+             v, "config.QueueConfig",
+             {
+                 {"capacity", [&](const YAML::Node& x) { return Int(x, &q.capacity); }},
+                 {"max_shards", [&](const YAML::Node& x) { return Int(x, &q.max_shards); }},
+                 {"min_shards", [&](const YAML::Node& x) { return Int(x, &q.min_shards); }},
+                 {"max_samples_per_send",
+                  [&](const YAML::Node& x) { return Int(x, &q.max_samples_per_send); }},
+                 {"batch_send_deadline",
+                  [&](const YAML::Node& x) { return Duration(x, &q.batch_send_deadline_ms); }},
+                 {"min_backoff",
+                  [&](const YAML::Node& x) { return Duration(x, &q.min_backoff_ms); }},
+                 {"max_backoff",
+                  [&](const YAML::Node& x) { return Duration(x, &q.max_backoff_ms); }},
+                 {"retry_on_http_429",
+                  [&](const YAML::Node& x) { return Bool(x, &q.retry_on_http_429); }},
+                 {"sample_age_limit",
+                  [&](const YAML::Node& x) { return Duration(x, &q.sample_age_limit_ms); }},
+             });
+       }},
+      {"metadata_config",
+       [&](const YAML::Node& v) {
+         return Struct(
+             v, "config.MetadataConfig",
+             {
+                 {"send", [&](const YAML::Node& x) { return Bool(x, &rw->metadata_send); }},
+                 {"send_interval",
+                  [&](const YAML::Node& x) { return Duration(x, &rw->metadata_send_interval_ms); }},
+                 {"max_samples_per_send",
+                  [&](const YAML::Node& x) { return Int(x, &rw->metadata_max_samples_per_send); }},
+             });
+       }},
+      Unsupported("sigv4"),
+      Unsupported("azuread"),
+      Unsupported("google_iam"),
+      Unsupported("round_robin_dns"),
+  };
+  HTTPClientFields(&rw->http_client, &raw, &fields);
+  VIGIL_RETURN_IF_ERROR(Struct(n, "config.RemoteWriteConfig", fields));
+  if (!url_set) return Err(n, "url for remote_write is empty");
+  VIGIL_RETURN_IF_ERROR(At(n, ValidateRemoteHeaders(rw->headers)));
+  if (!IsOneOf(rw->protobuf_message,
+               {"prometheus.WriteRequest", "io.prometheus.write.v2.Request"})) {
+    return Err(
+        n, fmt::format("invalid protobuf_message value: unknown remote write protobuf message {}, "
+                       "supported: prometheus.WriteRequest, io.prometheus.write.v2.Request",
+                       rw->protobuf_message));
+  }
+  return At(n, ValidateHTTPClient(&rw->http_client, raw));
+}
+
+Status Loader::RemoteRead(const YAML::Node& n, RemoteReadConfig* rr) const {
+  HTTPClientRaw raw;
+  bool url_set = false;
+  std::vector<Field> fields = {
+      {"url",
+       [&](const YAML::Node& v) {
+         VIGIL_RETURN_IF_ERROR(Text(v, &rr->url, "config.URL"));
+         url_set = v && !v.IsNull();
+         if (!url_set) return Status::OK();
+         auto u = ParseURL(rr->url);
+         return u.ok() ? Status::OK() : Err(v, u.status().message());
+       }},
+      {"name", [&](const YAML::Node& v) { return Str(v, &rr->name); }},
+      {"remote_timeout", [&](const YAML::Node& v) { return Duration(v, &rr->remote_timeout_ms); }},
+      {"headers", [&](const YAML::Node& v) { return StrMap(v, &rr->headers); }},
+      {"required_matchers", [&](const YAML::Node& v) { return StrMap(v, &rr->required_matchers); }},
+      {"read_recent", [&](const YAML::Node& v) { return Bool(v, &rr->read_recent); }},
+      {"filter_external_labels",
+       [&](const YAML::Node& v) { return Bool(v, &rr->filter_external_labels); }},
+  };
+  HTTPClientFields(&rr->http_client, &raw, &fields);
+  VIGIL_RETURN_IF_ERROR(Struct(n, "config.RemoteReadConfig", fields));
+  if (!url_set) return Err(n, "url for remote_read is empty");
+  VIGIL_RETURN_IF_ERROR(At(n, ValidateRemoteHeaders(rr->headers)));
+  return At(n, ValidateHTTPClient(&rr->http_client, raw));
+}
+
+Status Loader::Alerting(const YAML::Node& n, AlertingConfig* a) const {
+  return Struct(
+      n, "config.AlertingConfig",
+      {
+          {"alert_relabel_configs",
+           [&](const YAML::Node& v) {
+             return RelabelList(v, "empty or null alert relabeling rule", &a->alert_relabel_configs,
+                                nullptr, true);
+           }},
+          {"alertmanagers",
+           [&](const YAML::Node& v) {
+             a->alertmanagers.clear();
+             return List(
+                 v, "config.AlertmanagerConfigs", "empty or null alertmanager config",
+                 [&](const YAML::Node& item) {
+                   AlertmanagerConfig am;
+                   HTTPClientRaw raw;
+                   std::vector<Field> fields = {
+                       {"scheme", [&](const YAML::Node& x) { return Str(x, &am.scheme); }},
+                       {"path_prefix",
+                        [&](const YAML::Node& x) { return Str(x, &am.path_prefix); }},
+                       {"timeout",
+                        [&](const YAML::Node& x) { return Duration(x, &am.timeout_ms); }},
+                       {"api_version",
+                        [&](const YAML::Node& x) {
+                          VIGIL_RETURN_IF_ERROR(
+                              Text(x, &am.api_version, "config.AlertmanagerAPIVersion"));
+                          if (am.api_version != "v2") {
+                            return Err(x, fmt::format("expected Alertmanager api version to be one "
+                                                      "of [v2] but got {}",
+                                                      am.api_version));
+                          }
+                          return Status::OK();
+                        }},
+                       {"relabel_configs",
+                        [&](const YAML::Node& x) {
+                          return RelabelList(x, "empty or null Alertmanager target relabeling rule",
+                                             &am.relabel_configs, nullptr, true);
+                        }},
+                       {"alert_relabel_configs",
+                        [&](const YAML::Node& x) {
+                          return RelabelList(x, "empty or null Alertmanager alert relabeling rule",
+                                             &am.alert_relabel_configs, nullptr, true);
+                        }},
+                       {"static_configs",
+                        [&](const YAML::Node& x) { return StaticConfigs(x, &am.static_configs); }},
+                       {"file_sd_configs",
+                        [&](const YAML::Node& x) { return FileSD(x, &am.file_sd_configs); }},
+                       {"http_sd_configs",
+                        [&](const YAML::Node& x) { return HTTPSD(x, &am.http_sd_configs); }},
+                       Unsupported("sigv4"),
+                   };
+                   HTTPClientFields(&am.http_client, &raw, &fields);
+                   AddUnsupportedSD(&fields);
+                   VIGIL_RETURN_IF_ERROR(Struct(item, "config.AlertmanagerConfig", fields));
+                   VIGIL_RETURN_IF_ERROR(At(item, ValidateHTTPClient(&am.http_client, raw)));
+                   if (am.relabel_configs.empty()) {
+                     VIGIL_RETURN_IF_ERROR(CheckStaticTargets(item, am.static_configs));
+                   }
+                   a->alertmanagers.push_back(std::move(am));
+                   return Status::OK();
+                 });
+           }},
+      });
+}
+
+Status Loader::Storage(const YAML::Node& n, StorageConfig* s) const {
+  return Struct(
+      n, "config.StorageConfig",
+      {
+          {"tsdb",
+           [&](const YAML::Node& v) {
+             return Struct(v, "config.TSDBConfig",
+                           {
+                               {"out_of_order_time_window",
+                                [&](const YAML::Node& x) {
+                                  return Duration(x, &s->out_of_order_time_window_ms);
+                                }},
+                           });
+           }},
+          {"exemplars",
+           [&](const YAML::Node& v) {
+             return Struct(
+                 v, "config.ExemplarsConfig",
+                 {
+                     {"max_exemplars",
+                      [&](const YAML::Node& x) { return Int(x, &s->max_exemplars, "int64"); }},
+                 });
+           }},
+      });
+}
+
+// sanitizeAttributes: trims, refuses empty and duplicated names.
+Status SanitizeAttributes(std::vector<std::string>* attrs, std::string_view adjective) {
+  std::set<std::string> seen;
+  std::vector<std::string> errs;
+  for (auto& a : *attrs) {
+    size_t b = a.find_first_not_of(" \t\r\n\v\f");
+    size_t e = a.find_last_not_of(" \t\r\n\v\f");
+    std::string t = b == std::string::npos ? "" : a.substr(b, e - b + 1);
+    if (t.empty()) {
+      errs.push_back(fmt::format("empty {} OTel resource attribute", adjective));
+      continue;
+    }
+    if (!seen.insert(t).second) {
+      errs.push_back(
+          fmt::format("duplicated {} OTel resource attribute {}", adjective, GoQuote(t)));
+      continue;
+    }
+    a = t;
+  }
+  if (errs.empty()) return Status::OK();
+  return Status::InvalidArgument(fmt::format("{}", fmt::join(errs, "\n")));
+}
+
+Status Loader::OTLP(const YAML::Node& n, OTLPConfig* o) const {
+  VIGIL_RETURN_IF_ERROR(Struct(
+      n, "config.OTLPConfig",
+      {
+          {"promote_all_resource_attributes",
+           [&](const YAML::Node& v) { return Bool(v, &o->promote_all_resource_attributes); }},
+          {"promote_resource_attributes",
+           [&](const YAML::Node& v) { return StrList(v, &o->promote_resource_attributes); }},
+          {"ignore_resource_attributes",
+           [&](const YAML::Node& v) { return StrList(v, &o->ignore_resource_attributes); }},
+          {"translation_strategy",
+           [&](const YAML::Node& v) {
+             return Text(v, &o->translation_strategy, "config.translationStrategyOption");
+           }},
+          {"keep_identifying_resource_attributes",
+           [&](const YAML::Node& v) { return Bool(v, &o->keep_identifying_resource_attributes); }},
+          {"convert_histograms_to_nhcb",
+           [&](const YAML::Node& v) { return Bool(v, &o->convert_histograms_to_nhcb); }},
+          {"promote_scope_metadata",
+           [&](const YAML::Node& v) { return Bool(v, &o->promote_scope_metadata); }},
+      }));
+  if (o->promote_all_resource_attributes) {
+    if (!o->promote_resource_attributes.empty()) {
+      return Err(n,
+                 "'promote_all_resource_attributes' and 'promote_resource_attributes' cannot be "
+                 "configured simultaneously");
+    }
+    Status st = SanitizeAttributes(&o->ignore_resource_attributes, "ignored");
+    if (!st.ok()) return Err(n, "invalid 'ignore_resource_attributes': " + st.message());
+  } else {
+    if (!o->ignore_resource_attributes.empty()) {
+      return Err(n,
+                 "'ignore_resource_attributes' cannot be configured unless "
+                 "'promote_all_resource_attributes' is true");
+    }
+    Status st = SanitizeAttributes(&o->promote_resource_attributes, "promoted");
+    if (!st.ok()) return Err(n, "invalid 'promote_resource_attributes': " + st.message());
+  }
+  return Status::OK();
+}
+
+void Loader::ResolveHTTPClient(HTTPClientConfig* c) const {
+  TLSConfig& t = c->tls_config;
+  t.ca_file = Resolve(t.ca_file);
+  t.cert_file = Resolve(t.cert_file);
+  t.key_file = Resolve(t.key_file);
+  if (c->basic_auth) {
+    c->basic_auth->username_file = Resolve(c->basic_auth->username_file);
+    c->basic_auth->password_file = Resolve(c->basic_auth->password_file);
+  }
+  if (c->authorization) {
+    c->authorization->credentials_file = Resolve(c->authorization->credentials_file);
+  }
+  for (auto& [name, files] : c->http_header_files) {
+    for (auto& f : files) f = Resolve(f);
+  }
+}
+
+void Loader::ResolveScrape(ScrapeConfig* s) const {
+  ResolveHTTPClient(&s->http_client);
+  s->scrape_failure_log_file = Resolve(s->scrape_failure_log_file);
+  for (auto& f : s->file_sd_configs) {
+    for (auto& p : f.files) p = Resolve(p);
+  }
+  for (auto& h : s->http_sd_configs) ResolveHTTPClient(&h.http_client);
+}
+
+Result<YAML::Node> ParseYaml(std::string_view text, const std::string& file) {
+  try {
+    return YAML::Load(std::string(text));
+  } catch (const YAML::ParserException& e) {
+    return Status::InvalidArgument(
+        fmt::format("{}:{}:{}: yaml: {}", file, e.mark.line + 1, e.mark.column + 1, e.msg));
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument(fmt::format("{}: yaml: {}", file, e.what()));
+  }
+}
+
+Result<Config> Loader::LoadRoot(const YAML::Node& root) {
+  Config cfg;
+  GlobalRaw global;
+  std::vector<ScrapeRaw> scrapes;
+  std::vector<std::string> scrape_config_files;
+  std::vector<YAML::Node> rw_nodes, rr_nodes;
+  YAML::Node rule_files_node, scf_node;
+  VIGIL_RETURN_IF_ERROR(Struct(
+      root, "config.plain",
+      {
+          {"global", [&](const YAML::Node& v) { return Global(v, &global); }},
+          {"scrape_configs",
+           [&](const YAML::Node& v) {
+             scrapes.clear();
+             return List(v, "[]*config.ScrapeConfig", "empty or null scrape config section",
+                         [&](const YAML::Node& item) {
+                           ScrapeRaw s;
+                           s.node = item;
+                           VIGIL_RETURN_IF_ERROR(Scrape(item, &s));
+                           scrapes.push_back(std::move(s));
+                           return Status::OK();
+                         });
+           }},
+          {"scrape_config_files",
+           [&](const YAML::Node& v) {
+             scf_node = v;
+             return StrList(v, &scrape_config_files);
+           }},
+          {"rule_files",
+           [&](const YAML::Node& v) {
+             rule_files_node = v;
+             return StrList(v, &cfg.rule_files);
+           }},
+          {"remote_write",
+           [&](const YAML::Node& v) {
+             return List(v, "[]*config.RemoteWriteConfig",
+                         "empty or null remote write config section", [&](const YAML::Node& item) {
+                           RemoteWriteConfig rw;
+                           VIGIL_RETURN_IF_ERROR(RemoteWrite(item, &rw));
+                           cfg.remote_write.push_back(std::move(rw));
+                           rw_nodes.push_back(item);
+                           return Status::OK();
+                         });
+           }},
+          {"remote_read",
+           [&](const YAML::Node& v) {
+             return List(v, "[]*config.RemoteReadConfig",
+                         "empty or null remote read config section", [&](const YAML::Node& item) {
+                           RemoteReadConfig rr;
+                           VIGIL_RETURN_IF_ERROR(RemoteRead(item, &rr));
+                           cfg.remote_read.push_back(std::move(rr));
+                           rr_nodes.push_back(item);
+                           return Status::OK();
+                         });
+           }},
+          {"alerting", [&](const YAML::Node& v) { return Alerting(v, &cfg.alerting); }},
+          {"storage", [&](const YAML::Node& v) { return Storage(v, &cfg.storage); }},
+          {"otlp", [&](const YAML::Node& v) { return OTLP(v, &cfg.otlp); }},
+          {"runtime",
+           [&](const YAML::Node& v) {
+             return Struct(
+                 v, "config.RuntimeConfig",
+                 {{"gogc", [&](const YAML::Node& x) { return Int(x, &cfg.runtime_gogc); }}});
+           }},
+          {"vigil", [](const YAML::Node&) { return Status::OK(); }},  // src/app reads it
+          Unsupported("tracing"),
+      }));
+  // A global block that was given, even empty, is filled with defaults in
+  // Global(); one that was absent has them already, apart from these.
+  if (!root["global"] || root["global"].IsNull()) {
+    global = GlobalRaw{};
+  }
+
+  for (size_t i = 0; i < cfg.rule_files.size(); ++i) {
+    if (!ValidRulePath(cfg.rule_files[i])) {
+      return Err(rule_files_node[i],
+                 fmt::format("invalid rule file path {}", GoQuote(cfg.rule_files[i])));
+    }
+  }
+  for (size_t i = 0; i < scrape_config_files.size(); ++i) {
+    if (!ValidRulePath(scrape_config_files[i])) {
+      return Err(scf_node[i], fmt::format("invalid scrape config file path {}",
+                                          GoQuote(scrape_config_files[i])));
+    }
+  }
+
+  std::map<std::string, std::string> job_files;  // job name -> where first found
+  for (auto& s : scrapes) {
+    VIGIL_RETURN_IF_ERROR(ValidateScrape(&s, global));
+    if (job_files.count(s.cfg.job_name)) {
+      return Err(s.node, fmt::format("found multiple scrape configs with job name {}",
+                                     GoQuote(s.cfg.job_name)));
+    }
+    job_files[s.cfg.job_name] = "main config file";
+  }
+  std::set<std::string> rw_names, rr_names;
+  for (size_t i = 0; i < cfg.remote_write.size(); ++i) {
+    const std::string& name = cfg.remote_write[i].name;
+    if (!name.empty() && !rw_names.insert(name).second) {
+      return Err(rw_nodes[i], fmt::format("found multiple remote write configs with job name {}",
+                                          GoQuote(name)));
+    }
+  }
+  for (size_t i = 0; i < cfg.remote_read.size(); ++i) {
+    const std::string& name = cfg.remote_read[i].name;
+    if (!name.empty() && !rr_names.insert(name).second) {
+      return Err(rr_nodes[i],
+                 fmt::format("found multiple remote read configs with job name {}", GoQuote(name)));
+    }
+  }
+
+  // Prometheus expands ${VAR} in external label values at load time.
+  {
+    std::vector<model::Label> ls;
+    for (const auto& l : global.cfg.external_labels) ls.push_back({l.name, ExpandEnv(l.value)});
+    global.cfg.external_labels = model::Labels::FromSorted(std::move(ls));
+  }
+  const std::string& ts = cfg.otlp.translation_strategy;
+  if (IsOneOf(ts, {"NoTranslation", "NoUTF8EscapingWithSuffixes"})) {
+    if (global.cfg.metric_name_validation_scheme == "legacy") {
+      return FileErr(fmt::format(
+          "OTLP translation strategy {} is not allowed when UTF8 is disabled", GoQuote(ts)));
+    }
+  } else if (!IsOneOf(
+                 ts, {"", "UnderscoreEscapingWithSuffixes", "UnderscoreEscapingWithoutSuffixes"})) {
+    return FileErr(fmt::format("unsupported OTLP translation strategy {}", GoQuote(ts)));
+  }
+
+  global.cfg.metric_name_escaping_scheme = global.escaping_scheme;
+  cfg.global = global.cfg;
+  cfg.global.query_log_file = Resolve(cfg.global.query_log_file);
+  cfg.global.scrape_failure_log_file = Resolve(cfg.global.scrape_failure_log_file);
+  for (auto& s : scrapes) {
+    ResolveScrape(&s.cfg);
+    cfg.scrape_configs.push_back(std::move(s.cfg));
+  }
+  for (auto& r : cfg.rule_files) r = Resolve(r);
+  for (auto& rw : cfg.remote_write) ResolveHTTPClient(&rw.http_client);
+  for (auto& rr : cfg.remote_read) ResolveHTTPClient(&rr.http_client);
+  for (auto& am : cfg.alerting.alertmanagers) {
+    ResolveHTTPClient(&am.http_client);
+    for (auto& f : am.file_sd_configs) {
+      for (auto& p : f.files) p = Resolve(p);
+    }
+    for (auto& h : am.http_sd_configs) ResolveHTTPClient(&h.http_client);
+  }
+
+  // scrape_config_files: each match is a file holding scrape_configs only,
+  // validated against this file's global config.
+  for (const auto& pattern : scrape_config_files) {
+    std::string pat = Resolve(pattern);
+    glob_t g{};
+    int rc = glob(pat.c_str(), 0, nullptr, &g);
+    std::vector<std::string> matches;
+    if (rc == 0) {
+      for (size_t i = 0; i < g.gl_pathc; ++i) matches.emplace_back(g.gl_pathv[i]);
+    }
+    globfree(&g);
+    for (const auto& path : matches) {
+      auto text = fs::ReadFile(path);
+      if (!text.ok())
+        return Status::InvalidArgument(fmt::format("{}: {}", path, text.status().message()));
+      VIGIL_ASSIGN_OR_RETURN(YAML::Node sub, ParseYaml(*text, path));
+      std::string sub_dir = std::filesystem::path(path).parent_path().string();
+      Loader sub_loader(path, sub_dir);
+      std::vector<ScrapeRaw> subs;
+      VIGIL_RETURN_IF_ERROR(sub_loader.Struct(
+          sub, "config.ScrapeConfigs", {{"scrape_configs", [&](const YAML::Node& v) {
+                                           return sub_loader.List(
+                                               v, "[]*config.ScrapeConfig",
+                                               "empty or null scrape config section",
+                                               [&](const YAML::Node& item) {
+                                                 ScrapeRaw s;
+                                                 s.node = item;
+                                                 VIGIL_RETURN_IF_ERROR(sub_loader.Scrape(item, &s));
+                                                 subs.push_back(std::move(s));
+                                                 return Status::OK();
+                                               });
+                                         }}}));
+      for (auto& s : subs) {
+        VIGIL_RETURN_IF_ERROR(sub_loader.ValidateScrape(&s, global));
+        auto it = job_files.find(s.cfg.job_name);
+        if (it != job_files.end()) {
+          return sub_loader.Err(
+              s.node,
+              fmt::format("found multiple scrape configs with job name {}, first found in {}",
+                          GoQuote(s.cfg.job_name), it->second));
+        }
+        job_files[s.cfg.job_name] = GoQuote(path);
+        sub_loader.ResolveScrape(&s.cfg);
+        cfg.scrape_configs.push_back(std::move(s.cfg));
+      }
+    }
+  }
+  return cfg;
+}
+
+}  // namespace
+
+Result<Config> LoadString(std::string_view yaml_text, const std::string& filename,
+                          const std::string& dir) {
+  VIGIL_ASSIGN_OR_RETURN(YAML::Node root, ParseYaml(yaml_text, filename));
+  Loader loader(filename, dir);
+  try {
+    auto cfg = loader.LoadRoot(root);
+    if (cfg.ok()) cfg->source_file = filename;
+    return cfg;
+  } catch (const std::exception& e) {
+    // yaml-cpp reports misuse by throwing; never let it out of the module.
+    return Status::InvalidArgument(fmt::format("{}: {}", filename, e.what()));
+  }
+}
+
+Result<Config> LoadFile(const std::string& path) {
+  auto text = fs::ReadFile(path);
+  if (!text.ok())
+    return Status::InvalidArgument(fmt::format("{}: {}", path, text.status().message()));
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  if (dir.empty()) dir = ".";
+  return LoadString(*text, path, dir);
+}
+
+}  // namespace vigil::config
