@@ -1,11 +1,13 @@
 # The two commands of the README:
-#   make run    install what is missing, build release, start vigil on 127.0.0.1:9900 with data in ./data
+#   make run    install what is missing, build release, start vigil on 127.0.0.1:9900 with data in
+#               ./data and config/vigil.yml (it scrapes this machine and itself)
 #   make test   install what is missing, build, run every test through ctest
 #               (release, then the fuzz targets briefly, then ASan+UBSan, then TSan)
 # Everything else here is a convenience over CMake presets (CMakePresets.json).
 
 LISTEN   ?= 127.0.0.1:9900
 DATA_DIR ?= ./data
+CONFIG   ?= config/vigil.yml
 ARGS     ?=
 
 .PHONY: run test setup build debug asan tsan fuzz bench format clean
@@ -18,10 +20,11 @@ build: setup
 	cmake --build --preset release
 
 run: build
-	build/release/vigil serve --listen $(LISTEN) --data-dir $(DATA_DIR) $(ARGS)
+	build/release/vigil serve --listen $(LISTEN) --data-dir $(DATA_DIR) --config $(CONFIG) $(ARGS)
 
 # Tests built with ThreadSanitizer: the modules with concurrency of their own.
-TSAN_TARGETS = vigil_task_pool_test vigil_tsdb_test vigil_tsdb_wal_test vigil_http_test vigil_promql_engine_concurrency_test
+TSAN_TARGETS = vigil_task_pool_test vigil_tsdb_test vigil_tsdb_wal_test vigil_http_test vigil_promql_engine_concurrency_test \
+               vigil_scrape_test vigil_discovery_test vigil_httpclient_test
 
 test: build
 	ctest --preset release

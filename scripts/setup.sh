@@ -15,7 +15,7 @@ PACKAGES=(
   libspdlog-dev libfmt-dev liblua5.4-dev libcurl4-openssl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  prometheus victoria-metrics python3 python3-snappy curl
+  prometheus prometheus-node-exporter victoria-metrics python3 python3-snappy curl
 )
 
 missing=()

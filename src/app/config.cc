@@ -181,7 +181,7 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg,
   for (const auto& section : vigil) {
     std::string name = section.first.as<std::string>();
     const YAML::Node& body = section.second;
-    if (name != "storage" && name != "web" && name != "log" && name != "query") {
+    if (name != "storage" && name != "web" && name != "log" && name != "query" && name != "host") {
       return At(path, section.first, fmt::format("field {} not found in vigil", name));
     }
     if (!body.IsMap()) return At(path, body, fmt::format("vigil.{} must be a mapping", name));
@@ -218,6 +218,10 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg,
         s = set("listen", [&] { return str(v, &cfg->listen); });
       } else if (name == "web" && key == "enable_admin_api") {
         s = set("web.enable-admin-api", [&] { return boolean(v, &cfg->enable_admin_api); });
+      } else if (name == "web" && key == "enable_lifecycle") {
+        s = set("web.enable-lifecycle", [&] { return boolean(v, &cfg->enable_lifecycle); });
+      } else if (name == "host" && key == "enabled") {
+        s = set("host.enabled", [&] { return boolean(v, &cfg->host_enabled); });
       } else if (name == "web" && key == "max_write_bytes") {
         s = set("web.max-write-bytes", [&] { return size(v, &cfg->max_write_bytes); });
       } else if (name == "query" && key == "lookback_delta") {

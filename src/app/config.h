@@ -1,9 +1,9 @@
 // The server's settings: defaults, then the config file's `vigil:` section,
 // then command-line flags (flags win), as docs/configuration.md describes.
 //
-// The config file is YAML in Prometheus' layout. Prometheus' own top-level
-// sections (global, scrape_configs, rule_files, remote_write, ...) are
-// accepted so an existing prometheus.yml loads; they are not acted on yet.
+// The config file is YAML in Prometheus' layout. This file reads only the
+// `vigil:` section; Prometheus' own sections (global, scrape_configs,
+// rule_files, remote_write, ...) are read and validated by src/config.
 // Unknown keys are errors naming file:line:column.
 //
 // Thread-safety: plain values.
@@ -38,6 +38,9 @@ struct ServeConfig {
 
   // Web.
   bool enable_admin_api = false;
+  // POST /-/reload (and /-/quit later). On by default, unlike Prometheus:
+  // Vigil listens on loopback by default and the issue asks for /-/reload.
+  bool enable_lifecycle = true;
   uint64_t max_write_bytes = 32ull << 20;
   uint64_t max_decoded_write_bytes = 256ull << 20;
   int http_threads = 0;
@@ -48,6 +51,12 @@ struct ServeConfig {
   int64_t query_timeout_ms = 2 * 60 * 1000;
   uint64_t query_max_concurrency = 20;
   uint64_t query_max_workers_per_query = 0;  // 0: one per CPU core
+
+  // Collection.
+  bool host_enabled = true;  // the host collector, served at /metrics/host
+  // Scrape loops log each failed scrape at this level ("debug" by default,
+  // as Prometheus logs them only at debug).
+  std::string scrape_failure_log_level = "debug";
 
   // Every command-line flag (all its long names) and its value as text, for
   // /api/v1/status/flags. Filled by main.

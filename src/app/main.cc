@@ -2,6 +2,7 @@
 //
 //   vigil [serve] [flags]   run the server (the default command)
 //   vigil version           print version and build information
+//   vigil check config F    validate config files (as promtool check config)
 //
 // Flags follow Prometheus' names where Prometheus has the same setting, and
 // accept Prometheus' own spelling too (--web.listen-address, --storage.tsdb.path,
@@ -15,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "app/check.h"
 #include "app/config.h"
 #include "app/serve.h"
 #include "app/version.h"
@@ -88,6 +90,15 @@ void AddServeFlags(CLI::App* cmd, ServeConfig* cfg, FlagText* text) {
       ->default_str("1s")
       ->group("Storage");
 
+  cmd->add_flag("--web.enable-lifecycle,!--no-web.enable-lifecycle", cfg->enable_lifecycle,
+                "Serve POST /-/reload (on by default; --no-web.enable-lifecycle turns it off)")
+      ->default_str("true")
+      ->group("Web");
+  cmd->add_flag("--host.enabled,!--no-host.enabled", cfg->host_enabled,
+                "Serve this machine's metrics (node_exporter's names) at /metrics/host "
+                "(on by default)")
+      ->default_str("true")
+      ->group("Collection");
   cmd->add_flag("--web.enable-admin-api", cfg->enable_admin_api,
                 "Enable /api/v1/admin/tsdb/delete_series and clean_tombstones")
       ->group("Web");
@@ -178,7 +189,8 @@ std::vector<std::pair<std::string, std::string>> FlagValues(const CLI::App& cmd)
     } else if (o->count() > 0) {
       value = fmt::format("{}", fmt::join(o->results(), ","));
     } else {
-      value = is_flag ? "false" : o->get_default_str();
+      value = o->get_default_str();
+      if (is_flag && value.empty()) value = "false";
     }
     for (const auto& n : o->get_lnames()) {
       if (n != "help") out.emplace_back(n, value);
@@ -209,11 +221,18 @@ int main(int argc, char** argv) {
   CLI::App* serve = app.add_subcommand("serve", "Run the server (the default command)");
   AddServeFlags(serve, &cfg, &text);
   CLI::App* version = app.add_subcommand("version", "Print version and build information");
+  CLI::App* check = app.add_subcommand("check", "Check files without starting the server");
+  check->require_subcommand(1);
+  CLI::App* check_config =
+      check->add_subcommand("config", "Check config files as `promtool check config` does");
+  std::vector<std::string> check_files;
+  check_config->add_option("files", check_files, "Config files")->required();
 
   // `vigil --listen ...` means `vigil serve --listen ...`.
   std::vector<std::string> args(argv + 1, argv + argc);
-  bool has_command = !args.empty() && (args[0] == "serve" || args[0] == "version" ||
-                                       args[0] == "--help" || args[0] == "-h");
+  bool has_command =
+      !args.empty() && (args[0] == "serve" || args[0] == "version" || args[0] == "check" ||
+                        args[0] == "--help" || args[0] == "-h");
   if (!has_command) args.insert(args.begin(), "serve");
   std::reverse(args.begin(), args.end());
   try {
@@ -226,6 +245,7 @@ int main(int argc, char** argv) {
     std::fputs(vigil::app::VersionString().c_str(), stdout);
     return 0;
   }
+  if (check_config->parsed()) return vigil::app::CheckConfig(check_files, stdout);
   if (!serve->parsed()) {
     std::fputs(app.help().c_str(), stdout);
     return 0;

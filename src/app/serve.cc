@@ -1,20 +1,26 @@
 #include "app/serve.h"
 
+#include <fmt/format.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <thread>
 
 #include "api/api.h"
 #include "api/http/server.h"
 #include "api/query/query_api.h"
+#include "api/targets/targets_api.h"
 #include "app/version.h"
 #include "base/file.h"
 #include "base/logging.h"
 #include "base/metrics.h"
 #include "base/time.h"
+#include "collect/host/host.h"
+#include "collect/scrape/manager.h"
+#include "config/config.h"
 #include "storage/tsdb/db.h"
 #ifdef VIGIL_WITH_PROMQL
 #include "query/promql/engine.h"
@@ -63,6 +69,112 @@ api::query::QueryApiOptions StatusOptions(const ServeConfig& cfg, int64_t start_
     }
   }
   return o;
+}
+
+// Loads the config file and hands it to the scrape manager, at start and on
+// every reload (SIGHUP, POST /-/reload). A config that fails to load or to
+// apply is refused with its error; the running one stays.
+class Reloader {
+ public:
+  Reloader(const ServeConfig& cfg, scrape::Manager* scrape, metrics::Registry* registry)
+      : file_(cfg.config_file), scrape_(scrape) {
+    success_ = registry->NewGauge("vigil_config_last_reload_successful",
+                                  "Whether the last configuration reload attempt was successful.");
+    success_time_ = registry->NewGauge("vigil_config_last_reload_success_timestamp_seconds",
+                                       "Timestamp of the last successful configuration reload.");
+    reloads_ = registry
+                   ->CounterFamily("vigil_config_reloads_total",
+                                   "Configuration reloads, by result.", {"result"})
+                   .With({"success"});
+    failures_ = registry
+                    ->CounterFamily("vigil_config_reloads_total",
+                                    "Configuration reloads, by result.", {"result"})
+                    .With({"failure"});
+  }
+
+  Status Reload() {
+    std::lock_guard<std::mutex> lock(mu_);
+    Status s = Load();
+    const int64_t now = NowMillis();
+    std::lock_guard<std::mutex> state_lock(state_mu_);
+    success_->Set(s.ok() ? 1 : 0);
+    last_ok_ = s.ok();
+    if (s.ok()) {
+      reloads_->Inc();
+      last_success_ms_ = now;
+      success_time_->Set(static_cast<double>(now) / 1000);
+    } else {
+      failures_->Inc();
+    }
+    return s;
+  }
+
+  void State(bool* ok, int64_t* time_ms) const {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    *ok = last_ok_;
+    *time_ms = last_success_ms_;
+  }
+  std::string ShownYaml() const {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    return shown_yaml_;
+  }
+
+ private:
+  Status Load() {
+    config::Config cfg;
+    std::string shown;
+    if (!file_.empty()) {
+      // The vigil: section is checked too, though its settings take effect
+      // only at start (they size the storage and the server).
+      ServeConfig scratch;
+      VIGIL_RETURN_IF_ERROR(LoadConfigFile(file_, &scratch, {}));
+      auto loaded = config::LoadFile(file_);
+      if (!loaded.ok()) return loaded.status();
+      cfg = std::move(*loaded);
+      auto text = fs::ReadFile(file_);
+      if (text.ok()) {
+        auto redacted = ConfigForStatusPage(*text);
+        if (redacted.ok()) shown = std::move(*redacted);
+      }
+    }
+    VIGIL_RETURN_IF_ERROR(scrape_->ApplyConfig(cfg));
+    std::lock_guard<std::mutex> lock(state_mu_);
+    shown_yaml_ = std::move(shown);
+    return Status::OK();
+  }
+
+  const std::string file_;
+  scrape::Manager* scrape_;
+  std::mutex mu_;  // one reload at a time
+  mutable std::mutex state_mu_;
+  bool last_ok_ = false;
+  int64_t last_success_ms_ = 0;
+  std::string shown_yaml_;
+  metrics::Gauge* success_;
+  metrics::Gauge* success_time_;
+  metrics::Counter* reloads_;
+  metrics::Counter* failures_;
+};
+
+// /metrics/host: the host collector's page, as node_exporter serves it.
+void RegisterHostMetrics(http::Router* router, std::shared_ptr<host::Collector> collector) {
+  auto mu = std::make_shared<std::mutex>();
+  router->Handle({"GET"}, "/metrics/host",
+                 [collector, mu](const http::Request&, http::Response& res) {
+                   std::string page;
+                   Status s;
+                   {
+                     std::lock_guard<std::mutex> lock(*mu);
+                     s = collector->Collect(&page);
+                   }
+                   if (!s.ok()) {
+                     res.Text(500, s.message());
+                     return;
+                   }
+                   res.status = 200;
+                   res.SetHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+                   res.body = std::move(page);
+                 });
 }
 
 }  // namespace
@@ -137,7 +249,49 @@ int Serve(const ServeConfig& cfg) {
   promql::Engine engine(eo);
   qo.engine = &engine;
 #endif
+
+  // Collection: the scrape manager appends to the same storage.
+  scrape::ManagerOptions smo;
+  smo.user_agent = std::string("Vigil/") + Version();
+  scrape::Manager scraper(db->get(), &registry, smo);
+  Reloader reloader(cfg, &scraper, &registry);
+  if (Status rs = reloader.Reload(); !rs.ok()) {
+    log->error("loading the config: {}", rs.message());
+    scraper.Stop();
+    (void)(*db)->Close();
+    return 2;
+  }
+  qo.runtime.config_state = [&reloader](bool* ok, int64_t* t) { reloader.State(ok, t); };
+  qo.config_yaml_source = [&reloader] { return reloader.ShownYaml(); };
   api::query::RegisterQueryApi(&router, qo);
+
+  api::targets::TargetsApiOptions tao;
+  tao.manager = &scraper;
+  tao.ready = &ready;
+  tao.hostname = qo.runtime.hostname;
+  api::targets::RegisterTargetsApi(&router, tao);
+
+  if (cfg.host_enabled) {
+    auto collector = host::Collector::New(host::Options{});
+    if (!collector.ok()) {
+      log->error("host collector: {}", collector.status().message());
+      return 1;
+    }
+    RegisterHostMetrics(&router, std::shared_ptr<host::Collector>(std::move(*collector)));
+  }
+  if (cfg.enable_lifecycle) {
+    auto reload = [&reloader, log](const http::Request&, http::Response& res) {
+      Status s = reloader.Reload();
+      if (!s.ok()) {
+        log->error("reload refused, the running config stays: {}", s.message());
+        res.Text(500, fmt::format("failed to reload config: {}\n", s.message()));
+        return;
+      }
+      log->info("configuration reloaded (POST /-/reload)");
+      res.Text(200, "");
+    };
+    router.Handle({"POST", "PUT"}, "/-/reload", reload);
+  }
 
   http::ServerOptions so;
   so.listen = cfg.listen;
@@ -157,13 +311,19 @@ int Serve(const ServeConfig& cfg) {
     int sig = 0;
     sigwait(&signals, &sig);
     if (sig == SIGHUP) {
-      log->info("SIGHUP: there is no configuration to reload yet");
+      Status rs = reloader.Reload();
+      if (rs.ok()) {
+        log->info("configuration reloaded (SIGHUP)");
+      } else {
+        log->error("reload refused, the running config stays: {}", rs.message());
+      }
       continue;
     }
     log->info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
     break;
   }
   ready.store(false);
+  scraper.Stop();
   (*server)->Shutdown(std::chrono::seconds(30));
   log->info("HTTP server stopped; flushing the head to disk");
   auto flush_start = std::chrono::steady_clock::now();

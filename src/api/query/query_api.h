@@ -57,6 +57,9 @@ struct RuntimeInfo {
   int64_t last_config_time_ms = 0;
   std::string storage_retention;  // "15d", "10GiB", "15d or 10GiB"
   int gomaxprocs = 1;
+  // When set, reports the two fields above as they are now (they change on
+  // reload).
+  std::function<void(bool* reload_success, int64_t* last_config_time_ms)> config_state;
   // WAL corruptions found since start (null: 0).
   std::function<int64_t()> corruption_count;
 };
@@ -71,6 +74,8 @@ struct QueryApiOptions {
   // Every flag and its value as text (/api/v1/status/flags; sorted there).
   std::vector<std::pair<std::string, std::string>> flags;
   std::string config_yaml;  // /api/v1/status/config: the config file as loaded
+  // When set, gives the config as loaded now (after reloads); wins over config_yaml.
+  std::function<std::string()> config_yaml_source;
 };
 
 // The query routes are registered only with an engine (and when Vigil is

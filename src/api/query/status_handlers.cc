@@ -99,9 +99,12 @@ class StatusHandlers {
       w.KV("CWD", r.cwd);
       w.KV("hostname", r.hostname);
       w.KV("serverTime", GoTime(opts_.clock()));
+      bool reload_ok = r.reload_config_success;
+      int64_t config_time = r.last_config_time_ms;
+      if (r.config_state) r.config_state(&reload_ok, &config_time);
       w.Key("reloadConfigSuccess");
-      w.Bool(r.reload_config_success);
-      w.KV("lastConfigTime", GoTime(r.last_config_time_ms / 1000 * 1000));
+      w.Bool(reload_ok);
+      w.KV("lastConfigTime", GoTime(config_time / 1000 * 1000));
       w.Key("corruptionCount");
       w.Int(r.corruption_count ? r.corruption_count() : 0);
       w.Key("goroutineCount");
@@ -128,7 +131,7 @@ class StatusHandlers {
   void Config(const http::Request&, http::Response* res) {
     WriteData(res, [&](GoJsonWriter& w) {
       w.StartObject();
-      w.KV("yaml", opts_.config_yaml);
+      w.KV("yaml", opts_.config_yaml_source ? opts_.config_yaml_source() : opts_.config_yaml);
       w.EndObject();
     });
   }
@@ -225,7 +228,7 @@ class StatusHandlers {
   std::map<std::string, std::string> flags_;  // sorted, as Go marshals a map
 };
 
-// A fixed answer for what Vigil does not do yet (scraping, rules, alerting):
+// A fixed answer for what Vigil does not do yet (rules, alerting):
 // the real, empty result in Prometheus' shape.
 http::Handler Empty(const std::atomic<bool>* ready, std::string data_json) {
   std::string body = R"({"status":"success","data":)" + data_json + "}";
@@ -259,10 +262,7 @@ void RegisterStatusHandlers(http::Router* router, const QueryApiOptions& options
   router->Handle({"GET"}, "/api/v1/status/tsdb", bind(&StatusHandlers::TsdbStatus));
   router->Handle({"GET"}, "/api/v1/status/walreplay", bind(&StatusHandlers::WalReplay));
   router->Handle({"GET"}, "/api/v1/metadata", bind(&StatusHandlers::Metadata));
-  router->Handle(
-      {"GET"}, "/api/v1/targets",
-      Empty(ready, R"({"activeTargets":[],"droppedTargets":[],"droppedTargetCounts":{}})"));
-  router->Handle({"GET"}, "/api/v1/targets/metadata", Empty(ready, "[]"));
+  // /api/v1/targets, targets/metadata and scrape_pools: src/api/targets.
   router->Handle({"GET"}, "/api/v1/rules", Empty(ready, R"({"groups":[]})"));
   router->Handle({"GET"}, "/api/v1/alerts", Empty(ready, R"({"alerts":[]})"));
   router->Handle({"GET"}, "/api/v1/alertmanagers",

@@ -135,14 +135,10 @@ TEST_F(StatusApiTest, MetadataPerMetricFamily) {
 
 TEST_F(StatusApiTest, PlaceholdersAreEmptyResultsInPrometheusShape) {
   Register();
-  EXPECT_EQ(Do("GET", "/api/v1/targets").body,
-            R"({"status":"success","data":{"activeTargets":[],"droppedTargets":[],)"
-            R"("droppedTargetCounts":{}}})");
   EXPECT_EQ(Do("GET", "/api/v1/rules").body, R"({"status":"success","data":{"groups":[]}})");
   EXPECT_EQ(Do("GET", "/api/v1/alerts").body, R"({"status":"success","data":{"alerts":[]}})");
   EXPECT_EQ(Do("GET", "/api/v1/alertmanagers").body,
             R"({"status":"success","data":{"activeAlertmanagers":[],"droppedAlertmanagers":[]}})");
-  EXPECT_EQ(Do("GET", "/api/v1/targets/metadata").body, R"({"status":"success","data":[]})");
   EXPECT_EQ(Do("GET", "/api/v1/status/walreplay").body,
             R"({"status":"success","data":{"min":0,"max":0,"current":0}})");
 }
