@@ -103,7 +103,7 @@ Head::Head(const HeadOptions& opts, metrics::Registry* registry)
 
 Head::~Head() {
   for (auto& rs : ref_stripes_) {
-    for (auto& [ref, s] : rs.by_ref) delete s;
+    rs.by_ref.ForEach([](storage::SeriesRef, MemSeries* s) { delete s; });
   }
 }
 
@@ -111,10 +111,10 @@ MemSeries* Head::GetByRef(SeriesRef ref) {
   if (ref == 0) return nullptr;
   RefStripe& rs = ref_stripes_[ref % kStripes];
   std::shared_lock lock(rs.mu);
-  auto it = rs.by_ref.find(ref);
-  if (it == rs.by_ref.end()) return nullptr;
-  it->second->pins.fetch_add(1, std::memory_order_acquire);
-  return it->second;
+  MemSeries* s = rs.by_ref.Find(ref);
+  if (s == nullptr) return nullptr;
+  s->pins.fetch_add(1, std::memory_order_acquire);
+  return s;
 }
 
 MemSeries* Head::FindLocked(const Stripe& st, uint64_t hash, model::LabelsView labels) const {
@@ -140,7 +140,7 @@ MemSeries* Head::Insert(SeriesRef ref, uint64_t hash, model::LabelsView labels, 
     // Publish by ref while still holding the hash stripe (lock order: hash, then ref).
     RefStripe& rs = ref_stripes_[ref % kStripes];
     std::unique_lock rlock(rs.mu);
-    rs.by_ref.emplace(ref, s);
+    rs.by_ref.Insert(ref, s);
   }
   postings_.Add(s->ref, labels);
   num_series_.fetch_add(1, std::memory_order_relaxed);
@@ -595,7 +595,7 @@ size_t Head::RemoveCopied(const std::vector<SeriesCopy>& copies) {
         break;
       }
     }
-    rs.by_ref.erase(s->ref);
+    rs.by_ref.Erase(s->ref);
     removed.emplace_back(s->ref, s->labels.ToLabels());
     to_free.push_back(s);
   }

@@ -51,6 +51,7 @@
 #include "storage/tsdb/chunkenc/chunkenc.h"
 #include "storage/tsdb/chunkenc/xor.h"
 #include "storage/tsdb/mem_postings.h"
+#include "storage/tsdb/ref_map.h"
 #include "storage/tsdb/series_chunks.h"
 
 namespace vigil::tsdb {
@@ -93,27 +94,30 @@ struct HeadChunk {
 };
 using HeadChunkPtr = std::shared_ptr<const HeadChunk>;
 
-class MemSeries {
+// What every append touches comes first (ref, pins, the mutex, the newest
+// sample, the open chunk): an append then reads one or two cache lines of
+// the series, which matters when a scrape or a remote_write request touches
+// tens of thousands of series that are not in the CPU cache.
+class alignas(64) MemSeries {
  public:
   MemSeries(storage::SeriesRef ref, uint64_t hash, model::LabelsView labels)
       : ref(ref), hash(hash), labels(labels) {}
 
   const storage::SeriesRef ref;
-  const uint64_t hash;
-  const LabelsBlob labels;
-
-  std::mutex mu;
-  // Guarded by mu.
-  std::vector<HeadChunkPtr> closed;  // in time order
-  std::unique_ptr<chunkenc::XorChunk> open;
-  int64_t max_t = INT64_MIN;  // newest in-order sample
-  uint64_t last_v_bits = 0;
-  std::vector<model::Sample> ooo;  // out-of-order samples, sorted by t, unique t
-  block::Intervals deleted;        // tombstones of this series in the head
-
   std::atomic<int32_t> pins{0};
   // Set once a Series record naming this series is in the WAL.
   std::atomic<bool> wal_logged{false};
+  std::mutex mu;
+  // Guarded by mu.
+  int64_t max_t = INT64_MIN;  // newest in-order sample
+  uint64_t last_v_bits = 0;
+  std::unique_ptr<chunkenc::XorChunk> open;
+  std::vector<HeadChunkPtr> closed;  // in time order
+  std::vector<model::Sample> ooo;    // out-of-order samples, sorted by t, unique t
+  block::Intervals deleted;          // tombstones of this series in the head
+
+  const uint64_t hash;
+  const LabelsBlob labels;
 };
 
 // Lets many appenders in at once, and lets truncation wait until none is
@@ -262,7 +266,7 @@ class Head {
   };
   struct RefStripe {
     mutable std::shared_mutex mu;
-    std::unordered_map<storage::SeriesRef, MemSeries*> by_ref;
+    RefMap<MemSeries> by_ref{kStripes};
   };
 
   MemSeries* FindLocked(const Stripe& st, uint64_t hash, model::LabelsView labels) const;
@@ -313,10 +317,10 @@ void Head::ForEachSeries(F&& f) {
     {
       std::shared_lock lock(rs.mu);
       batch.reserve(rs.by_ref.size());
-      for (auto& [ref, s] : rs.by_ref) {
+      rs.by_ref.ForEach([&](storage::SeriesRef, MemSeries* s) {
         s->pins.fetch_add(1, std::memory_order_acquire);
         batch.push_back(s);
-      }
+      });
     }
     for (MemSeries* s : batch) {
       f(s);

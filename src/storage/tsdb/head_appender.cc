@@ -63,7 +63,9 @@ AppendResult HeadAppender::Append(storage::SeriesRef ref, model::LabelsView labe
     last_t_ = t;
     last_v_bits_ = DoubleBits(v);
   }
-  pending_.push_back(Pending{s, t, v});  // keeps the pin until Commit/Rollback
+  // Keeps the pin until Commit/Rollback. A series logged by another
+  // appender meanwhile is logged again at most: replay treats repeats as one.
+  pending_.push_back(Pending{s, t, v, s->ref, !s->wal_logged.load(std::memory_order_acquire)});
   return res;
 }
 
@@ -85,7 +87,7 @@ Status HeadAppender::Commit() {
     // appenders may both log a new series; replay treats repeats as one.
     std::vector<MemSeries*> unlogged;
     for (const Pending& p : pending_) {
-      if (!p.series->wal_logged.load(std::memory_order_acquire)) unlogged.push_back(p.series);
+      if (p.needs_log) unlogged.push_back(p.series);
     }
     std::sort(unlogged.begin(), unlogged.end());
     unlogged.erase(std::unique(unlogged.begin(), unlogged.end()), unlogged.end());
@@ -110,7 +112,7 @@ Status HeadAppender::Commit() {
     if (!pending_.empty()) {
       std::vector<wal::RefSample> samples;
       samples.reserve(pending_.size());
-      for (const Pending& p : pending_) samples.push_back(wal::RefSample{p.series->ref, p.t, p.v});
+      for (const Pending& p : pending_) samples.push_back(wal::RefSample{p.ref, p.t, p.v});
       wal::EncodeSamples(samples, &records.emplace_back());
     }
     if (!metadata_.empty()) {
@@ -128,12 +130,16 @@ Status HeadAppender::Commit() {
 
   int64_t mint = kMaxTime, maxt = kMinTime;
   size_t appended = 0;
-  for (const Pending& p : pending_) {
+  for (size_t i = 0; i < pending_.size(); ++i) {
+    const Pending& p = pending_[i];
+    // The series a few samples ahead are loaded while this one is appended.
+    if (i + 4 < pending_.size()) __builtin_prefetch(pending_[i + 4].series);
     RejectReason r;
     {
       std::lock_guard lock(p.series->mu);
       r = head_->AppendLocked(p.series, p.t, p.v, /*check_bounds=*/false);
     }
+    head_->Unpin(p.series);  // while its line is in the cache; Release skips it
     if (r == RejectReason::kNone) {
       ++appended;
       mint = std::min(mint, p.t);
@@ -148,6 +154,7 @@ Status HeadAppender::Commit() {
     head_->samples_appended()->Inc(static_cast<double>(appended));
   }
   if (metadata_sink_ && !metadata_.empty()) metadata_sink_(metadata_);
+  pending_.clear();  // unpinned above
   Release();
   return Status::OK();
 }

@@ -46,6 +46,8 @@ class HeadAppender final : public storage::Appender {
     MemSeries* series;
     int64_t t;
     double v;
+    storage::SeriesRef ref;  // copied at Append so Commit's passes touch the series once
+    bool needs_log;          // the series was not in the WAL when staged
   };
   void Release();
 
