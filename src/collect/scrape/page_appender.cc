@@ -230,6 +230,7 @@ Status PageAppender::AppendPage(storage::Appender* app, const Page& page, int64_
     parser = textparse::NewPromTextParser(page.body);
   }
   uint64_t appended = 0;
+  order_misses_ = 0;
   for (;;) {
     auto entry = parser->Next();
     if (!entry.ok()) return entry.status();
@@ -254,15 +255,19 @@ Status PageAppender::AppendPage(storage::Appender* app, const Page& page, int64_
       std::string_view k = prev_order_[pos + 4]->key;
       for (size_t off = 0; off < k.size(); off += 64) __builtin_prefetch(k.data() + off);
     }
-    if (pos < prev_order_.size() && prev_order_[pos]->key == bytes) {
-      e = prev_order_[pos];
-    } else if (auto it = cache_.find(bytes); it != cache_.end()) {
-      e = &it->second;
+    Entry* predicted = pos < prev_order_.size() ? prev_order_[pos] : nullptr;
+    if (predicted != nullptr && predicted->key == bytes) {
+      e = predicted;
     } else {
-      auto created = NewEntry(parser.get(), bytes);
-      if (!created.ok()) return created.status();
-      e = *created;
-      is_new = true;
+      ++order_misses_;
+      if (auto it = cache_.find(bytes); it != cache_.end()) {
+        e = &it->second;
+      } else {
+        auto created = NewEntry(parser.get(), bytes);
+        if (!created.ok()) return created.status();
+        e = *created;
+        is_new = true;
+      }
     }
     cur_order_.push_back(e);
     if (e->seen_iter != iter_) {
@@ -368,21 +373,26 @@ ScrapeReport PageAppender::Scrape(const Status& fetch_error, const Page& page, i
     auto app = storage_->NewAppender();
     rep.error = AppendPage(app.get(), page, ts_ms, &rep);
     if (rep.error.ok()) {
-      AppendStale(app.get(), last_ok_iter_, ts_ms, &rep);
+      // Every series of the last scrape at its old position, none more:
+      // nothing vanished, no need to look.
+      const bool same_series = order_misses_ == 0 && cur_order_.size() == prev_order_.size();
+      if (!same_series) AppendStale(app.get(), last_ok_iter_, ts_ms, &rep);
       StaleOrphans(app.get(), ts_ms, /*all=*/false, &rep);
       AppendReport(app.get(), ts_ms, 1, start, rep);
       rep.error = app->Commit();
       if (rep.error.ok()) {
         // Series of the last good scrape missing from this one just got
         // their markers: they leave the cache.
-        std::vector<std::string> gone;
-        for (Entry* e : prev_order_) {
-          if (e->seen_iter != iter_ && e->seen_iter != 0) {
-            e->seen_iter = 0;  // listed twice: collected once
-            gone.emplace_back(e->key);
+        if (!same_series) {
+          std::vector<std::string> gone;
+          for (Entry* e : prev_order_) {
+            if (e->seen_iter != iter_ && e->seen_iter != 0) {
+              e->seen_iter = 0;  // listed twice: collected once
+              gone.emplace_back(e->key);
+            }
           }
+          for (const auto& key : gone) cache_.erase(key);
         }
-        for (const auto& key : gone) cache_.erase(key);
         prev_order_.swap(cur_order_);
         cur_order_.clear();
         last_ok_iter_ = iter_;

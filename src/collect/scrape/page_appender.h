@@ -132,6 +132,7 @@ class PageAppender {
   // current one (see AppendPage).
   std::vector<Entry*> prev_order_;
   std::vector<Entry*> cur_order_;
+  size_t order_misses_ = 0;  // series of this page not at their old position
   std::vector<Entry> orphans_;
   uint64_t iter_ = 0;
   uint64_t last_ok_iter_ = 0;  // 0: the last scrape failed, or none yet
