@@ -171,6 +171,9 @@ TEST(ScrapeTest, SeriesThatVanishGetStaleAndLeaveInstantQueriesWithinAnInterval)
                 target.Addr() + "']\n");
   auto v = Vigil::Start(dir.path() + "/vigil", {"--config", cfg});
   ASSERT_TRUE(WaitFor([&] { return Instant(v->Url(""), "count(m)").first == 2; })) << Targets(*v);
+  // The page's metadata reaches /api/v1/metadata, as in Prometheus.
+  EXPECT_NE(HttpGet(v->Url("/api/v1/metadata?metric=m")).body.find("\"type\":\"gauge\""),
+            std::string::npos);
   target.Set("# TYPE m gauge\nm{a=\"1\"} 1\n");
   auto changed = std::chrono::steady_clock::now();
   ASSERT_TRUE(WaitFor([&] { return Instant(v->Url(""), "count(m)").first == 1; }, 5000));

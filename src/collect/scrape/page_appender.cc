@@ -200,18 +200,26 @@ void PageAppender::NoteMetadata(const textparse::Parser& p, textparse::Entry e) 
   if (it == metadata_.end())
     it = metadata_.emplace(std::string(family), storage::MetricMetadata{}).first;
   storage::MetricMetadata& md = it->second;
+  bool changed = false;
   switch (e) {
     case textparse::Entry::kType:
+      changed = md.type != p.Type();
       md.type = p.Type();
       break;
     case textparse::Entry::kHelp:
-      if (md.help != p.Help()) md.help = std::string(p.Help());
+      changed = md.help != p.Help();
+      if (changed) md.help = std::string(p.Help());
       break;
     case textparse::Entry::kUnit:
-      if (md.unit != p.Unit()) md.unit = std::string(p.Unit());
+      changed = md.unit != p.Unit();
+      if (changed) md.unit = std::string(p.Unit());
       break;
     default:
       break;
+  }
+  // Handed to the storage (for /api/v1/metadata) with this scrape's commit.
+  if (changed && (changed_metadata_.empty() || changed_metadata_.back() != it->first)) {
+    changed_metadata_.push_back(it->first);
   }
 }
 
@@ -231,6 +239,7 @@ Status PageAppender::AppendPage(storage::Appender* app, const Page& page, int64_
   }
   uint64_t appended = 0;
   order_misses_ = 0;
+  changed_metadata_.clear();
   for (;;) {
     auto entry = parser->Next();
     if (!entry.ok()) return entry.status();
@@ -314,6 +323,10 @@ Status PageAppender::AppendPage(storage::Appender* app, const Page& page, int64_
       }
     }
     if (is_new) ++rep->series_added;
+  }
+  if (!changed_metadata_.empty()) {
+    std::lock_guard<std::mutex> lock(metadata_mu_);
+    for (const auto& family : changed_metadata_) app->UpdateMetadata(family, metadata_[family]);
   }
   return Status::OK();
 }

@@ -147,6 +147,7 @@ class PageAppender {
 
   mutable std::mutex metadata_mu_;
   std::unordered_map<std::string, storage::MetricMetadata> metadata_;
+  std::vector<std::string> changed_metadata_;  // families whose metadata this page changed
 
   metrics::Counter* rejected_out_of_order_ = nullptr;
   metrics::Counter* rejected_duplicate_ = nullptr;

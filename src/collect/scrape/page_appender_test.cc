@@ -207,6 +207,19 @@ TEST_F(PageAppenderTest, MetadataIsKeptPerFamily) {
   EXPECT_EQ(md[0].second.type, storage::MetricMetadata::Type::kCounter);
   EXPECT_EQ(md[1].first, "m");
   EXPECT_EQ(md[1].second.help, "Some help.");
+  // The storage gets each family once (for /api/v1/metadata), and again
+  // only when it changes.
+  auto updates = storage_.MetadataUpdates();
+  ASSERT_EQ(updates.size(), 2u);
+  EXPECT_EQ(updates[0].first, "m");
+  EXPECT_EQ(updates[0].second.help, "Some help.");
+  ASSERT_TRUE(
+      Scrape(a.get(), "# HELP m Some help.\n# TYPE m gauge\nm 1\n# TYPE c counter\nc 2\n", 2000)
+          .error.ok());
+  EXPECT_EQ(storage_.MetadataUpdates().size(), 2u);
+  ASSERT_TRUE(Scrape(a.get(), "# HELP m New help.\n# TYPE m gauge\nm 1\n", 3000).error.ok());
+  ASSERT_EQ(storage_.MetadataUpdates().size(), 3u);
+  EXPECT_EQ(storage_.MetadataUpdates()[2].second.help, "New help.");
 }
 
 }  // namespace

@@ -44,19 +44,27 @@ class RecordingStorage : public storage::Appendable {
       staged_.push_back({l, t, v});
       return r;
     }
-    void UpdateMetadata(std::string_view, const storage::MetricMetadata&) override {}
+    void UpdateMetadata(std::string_view family, const storage::MetricMetadata& md) override {
+      staged_md_.emplace_back(std::string(family), md);
+    }
     Status Commit() override {
       std::lock_guard<std::mutex> lock(s_->mu_);
       for (auto& r : staged_) s_->samples_.push_back(std::move(r));
       staged_.clear();
+      for (auto& m : staged_md_) s_->metadata_.push_back(std::move(m));
+      staged_md_.clear();
       ++s_->commits_;
       return Status::OK();
     }
-    void Rollback() override { staged_.clear(); }
+    void Rollback() override {
+      staged_.clear();
+      staged_md_.clear();
+    }
 
    private:
     RecordingStorage* s_;
     std::vector<Recorded> staged_;
+    std::vector<std::pair<std::string, storage::MetricMetadata>> staged_md_;
   };
 
   std::unique_ptr<storage::Appender> NewAppender() override { return std::make_unique<App>(this); }
@@ -77,6 +85,11 @@ class RecordingStorage : public storage::Appendable {
     }
     return out;
   }
+  // Every committed UpdateMetadata call, in order.
+  std::vector<std::pair<std::string, storage::MetricMetadata>> MetadataUpdates() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return metadata_;
+  }
   int commits() const {
     std::lock_guard<std::mutex> lock(mu_);
     return commits_;
@@ -87,6 +100,7 @@ class RecordingStorage : public storage::Appendable {
   std::vector<model::Labels> by_ref_;
   std::map<std::string, storage::SeriesRef> refs_;
   std::vector<Recorded> samples_;
+  std::vector<std::pair<std::string, storage::MetricMetadata>> metadata_;
   int commits_ = 0;
 };
 
