@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -296,6 +297,10 @@ TEST(HostVsNodeExporterTest, SameFamiliesLabelsAndValuesAsTheRealNodeExporter) {
   }
 
   // (b) Values.
+  double mem_total = 0;
+  if (auto it = theirs.series.find("node_memory_MemTotal_bytes"); it != theirs.series.end()) {
+    mem_total = it->second.value;
+  }
   int compared_values = 0;
   for (const auto& [key, t] : theirs.series) {
     const std::string& f = t.family;
@@ -315,7 +320,10 @@ TEST(HostVsNodeExporterTest, SameFamiliesLabelsAndValuesAsTheRealNodeExporter) {
         (f.size() > 5 && f.compare(f.size() - 5, 5, "_info") == 0)) {
       EXPECT_TRUE(near(0)) << key << ": ours " << a << ".." << b << ", node_exporter " << v;
     } else if (f.rfind("node_memory_", 0) == 0) {
-      EXPECT_TRUE(near(std::max(0.05 * std::fabs(v), 8.0 * 1024 * 1024)))
+      // Other processes (ctest runs tests in parallel) allocate meanwhile:
+      // machine-wide gauges such as Committed_AS move by tens of MB between
+      // the two reads, so the slack is 2% of the machine's memory as well.
+      EXPECT_TRUE(near(std::max({0.05 * std::fabs(v), 0.02 * mem_total, 8.0 * 1024 * 1024})))
           << key << ": ours " << a << ".." << b << ", node_exporter " << v;
     } else if (f == "node_filesystem_free_bytes" || f == "node_filesystem_avail_bytes" ||
                f == "node_filesystem_files_free") {
