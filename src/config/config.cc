@@ -873,6 +873,16 @@ class Loader {
   Status Global(const YAML::Node& n, GlobalRaw* g) const;
   Status Scrape(const YAML::Node& n, ScrapeRaw* s) const;
   Status ValidateScrape(ScrapeRaw* s, const GlobalRaw& g) const;
+  // The `url` of remote_write and remote_read: a URL, and whether it was given.
+  Field RemoteURLField(std::string* url, bool* set) const {
+    return {"url", [this, url, set](const YAML::Node& v) {
+              VIGIL_RETURN_IF_ERROR(Text(v, url, "config.URL"));
+              *set = v && !v.IsNull();
+              if (!*set) return Status::OK();
+              auto u = ParseURL(*url);
+              return u.ok() ? Status::OK() : Err(v, u.status().message());
+            }};
+  }
   Status RemoteWrite(const YAML::Node& n, RemoteWriteConfig* rw) const;
   Status RemoteRead(const YAML::Node& n, RemoteReadConfig* rr) const;
   Status Alerting(const YAML::Node& n, AlertingConfig* a) const;
@@ -1173,14 +1183,7 @@ Status Loader::RemoteWrite(const YAML::Node& n, RemoteWriteConfig* rw) const {
   rw->http_client.enable_http2 = false;
   bool url_set = false;
   std::vector<Field> fields = {
-      {"url",
-       [&](const YAML::Node& v) {
-         VIGIL_RETURN_IF_ERROR(Text(v, &rw->url, "config.URL"));
-         url_set = v && !v.IsNull();
-         if (!url_set) return Status::OK();
-         auto u = ParseURL(rw->url);
-         return u.ok() ? Status::OK() : Err(v, u.status().message());
-       }},
+      RemoteURLField(&rw->url, &url_set),
       {"name", [&](const YAML::Node& v) { return Str(v, &rw->name); }},
       {"remote_timeout", [&](const YAML::Node& v) { return Duration(v, &rw->remote_timeout_ms); }},
       {"headers", [&](const YAML::Node& v) { return StrMap(v, &rw->headers); }},
@@ -1251,14 +1254,7 @@ Status Loader::RemoteRead(const YAML::Node& n, RemoteReadConfig* rr) const {
   HTTPClientRaw raw;
   bool url_set = false;
   std::vector<Field> fields = {
-      {"url",
-       [&](const YAML::Node& v) {
-         VIGIL_RETURN_IF_ERROR(Text(v, &rr->url, "config.URL"));
-         url_set = v && !v.IsNull();
-         if (!url_set) return Status::OK();
-         auto u = ParseURL(rr->url);
-         return u.ok() ? Status::OK() : Err(v, u.status().message());
-       }},
+      RemoteURLField(&rr->url, &url_set),
       {"name", [&](const YAML::Node& v) { return Str(v, &rr->name); }},
       {"remote_timeout", [&](const YAML::Node& v) { return Duration(v, &rr->remote_timeout_ms); }},
       {"headers", [&](const YAML::Node& v) { return StrMap(v, &rr->headers); }},
