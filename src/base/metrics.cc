@@ -185,8 +185,6 @@ void AppendEscapedLabelValue(std::string* out, std::string_view v) {
   }
 }
 
-namespace {
-
 void AppendEscapedHelp(std::string* out, std::string_view v) {
   for (char c : v) {
     if (c == '\\') {
@@ -198,6 +196,8 @@ void AppendEscapedHelp(std::string* out, std::string_view v) {
     }
   }
 }
+
+namespace {
 
 void AppendLabels(std::string* out, const std::vector<std::string>& names,
                   const std::vector<std::string>& values, std::string_view extra_name = {},

@@ -182,5 +182,8 @@ Registry& DefaultRegistry();
 void AppendValue(std::string* out, double value);
 // Appends a label value with \, " and newline escaped.
 void AppendEscapedLabelValue(std::string* out, std::string_view v);
+// Appends HELP text with \ and newline escaped. (Both escapes serve every
+// page Vigil writes in the text format, the host collector's too.)
+void AppendEscapedHelp(std::string* out, std::string_view v);
 
 }  // namespace vigil::metrics

@@ -1,5 +1,6 @@
 #include "collect/host/exposition.h"
 
+#include "base/metrics.h"
 #include "base/strconv.h"
 
 namespace vigil::host {
@@ -20,32 +21,6 @@ const char* TypeName(MetricType type) {
 
 }  // namespace
 
-void AppendEscapedHelp(std::string* out, std::string_view s) {
-  for (char c : s) {
-    if (c == '\\') {
-      out->append("\\\\");
-    } else if (c == '\n') {
-      out->append("\\n");
-    } else {
-      out->push_back(c);
-    }
-  }
-}
-
-void AppendEscapedLabelValue(std::string* out, std::string_view s) {
-  for (char c : s) {
-    if (c == '\\') {
-      out->append("\\\\");
-    } else if (c == '"') {
-      out->append("\\\"");
-    } else if (c == '\n') {
-      out->append("\\n");
-    } else {
-      out->push_back(c);
-    }
-  }
-}
-
 void PageWriter::Family(std::string_view name, std::string_view help, MetricType type) {
   name_.assign(name);
   help_.assign(help);
@@ -58,7 +33,7 @@ void PageWriter::Sample(std::initializer_list<LabelPair> labels, double value) {
     out_->append("# HELP ");
     out_->append(name_);
     out_->push_back(' ');
-    AppendEscapedHelp(out_, help_);
+    metrics::AppendEscapedHelp(out_, help_);
     out_->append("\n# TYPE ");
     out_->append(name_);
     out_->push_back(' ');
@@ -75,7 +50,7 @@ void PageWriter::Sample(std::initializer_list<LabelPair> labels, double value) {
       first = false;
       out_->append(l.name);
       out_->append("=\"");
-      AppendEscapedLabelValue(out_, l.value);
+      metrics::AppendEscapedLabelValue(out_, l.value);
       out_->push_back('"');
     }
     out_->push_back('}');

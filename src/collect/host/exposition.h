@@ -44,8 +44,7 @@ class PageWriter {
   bool header_written_ = true;  // no family begun yet
 };
 
-// Escapes for the text format: HELP (\\ and \n) and label values (\\, \", \n).
-void AppendEscapedHelp(std::string* out, std::string_view s);
-void AppendEscapedLabelValue(std::string* out, std::string_view s);
+// The text format's escapes are metrics::AppendEscapedHelp and
+// AppendEscapedLabelValue (base/metrics.h).
 
 }  // namespace vigil::host
