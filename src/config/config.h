@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "config/cloud_config.h"
 #include "model/labels.h"
 #include "process/relabel/relabel.h"
 
@@ -281,8 +282,9 @@ struct Config {
   AlertingConfig alerting;
   StorageConfig storage;
   OTLPConfig otlp;
-  int64_t runtime_gogc = 75;  // runtime.gogc: a Go GC knob, accepted and unused
-  std::string source_file;    // path it was loaded from ("" for LoadString)
+  CloudConfigs cloud_configs;  // Vigil's extension: see cloud_config.h
+  int64_t runtime_gogc = 75;   // runtime.gogc: a Go GC knob, accepted and unused
+  std::string source_file;     // path it was loaded from ("" for LoadString)
 };
 
 // Loads and validates a config file. Relative paths inside (file_sd files,

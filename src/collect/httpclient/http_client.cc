@@ -131,6 +131,34 @@ bool KnownTLSVersion(const std::string& v) {
   return v.empty() || v == "TLS10" || v == "TLS11" || v == "TLS12" || v == "TLS13";
 }
 
+// "Get", "Post", ... as Go's net/http names a method in its errors.
+std::string GoMethod(std::string_view method) {
+  std::string m(method);
+  for (size_t i = 1; i < m.size(); ++i) m[i] = static_cast<char>(std::tolower(m[i]));
+  return m;
+}
+
+// Collects response header fields; a new status line (a redirect followed,
+// or a 100 Continue) starts the list again.
+size_t CollectHeader(char* data, size_t size, size_t n, void* user) {
+  auto* headers = static_cast<std::vector<std::pair<std::string, std::string>>*>(user);
+  std::string_view line(data, size * n);
+  if (line.starts_with("HTTP/")) {
+    headers->clear();
+    return size * n;
+  }
+  size_t colon = line.find(':');
+  if (colon == std::string_view::npos) return size * n;
+  std::string name(line.substr(0, colon));
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string_view value = line.substr(colon + 1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
+    value.remove_suffix(1);
+  headers->emplace_back(std::move(name), std::string(value));
+  return size * n;
+}
+
 struct WriteState {
   std::string* body;
   uint64_t limit;  // 0 = none
@@ -180,7 +208,7 @@ class CurlClient final : public Client {
   }
   bool ok() const { return easy_ != nullptr && multi_ != nullptr; }
 
-  Result<Response> Get(const Request& req) override;
+  Result<Response> Do(const Request& req) override;
   void Cancel() override {
     cancelled_.store(true);
     curl_multi_wakeup(multi_);
@@ -249,6 +277,9 @@ Status CurlClient::Prepare(const Request& req, const ParsedURL& parsed, Prepared
       p->headers.Add(fmt::format("{}: {}", name, value));
     }
   }
+  // curl would hold a larger body back for "Expect: 100-continue", a round
+  // trip no cloud API needs.
+  if (req.method != "GET" && !HasHeader(req.headers, "Expect")) p->headers.Add("Expect:");
   if (!req.accept_gzip && !HasHeader(req.headers, "Accept-Encoding")) {
     // curl still decodes a gzip body the server sends anyway, as Prometheus does.
     p->headers.Add("Accept-Encoding: identity");
@@ -312,7 +343,7 @@ Status CurlClient::SetTLS(const ParsedURL& parsed, Prepared* p) {
 
 Status CurlClient::ErrorFor(const Request& req, const ParsedURL& parsed, CURLcode rc,
                             const char* errbuf, const WriteState& ws) {
-  std::string prefix = fmt::format("Get {}: ", GoQuote(req.url));
+  std::string prefix = fmt::format("{} {}: ", GoMethod(req.method), GoQuote(req.url));
   std::string detail = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
   long os_errno = 0;
   curl_easy_getinfo(easy_, CURLINFO_OS_ERRNO, &os_errno);
@@ -352,8 +383,8 @@ Status CurlClient::ErrorFor(const Request& req, const ParsedURL& parsed, CURLcod
   return Status::Unavailable(prefix + detail);
 }
 
-Result<Response> CurlClient::Get(const Request& req) {
-  std::string prefix = fmt::format("Get {}: ", GoQuote(req.url));
+Result<Response> CurlClient::Do(const Request& req) {
+  std::string prefix = fmt::format("{} {}: ", GoMethod(req.method), GoQuote(req.url));
   if (cancelled_.load()) return Status::Cancelled(prefix + "context canceled");
   auto parsed = ParseURL(req.url);
   if (!parsed.ok()) return Status::InvalidArgument(prefix + parsed.status().message());
@@ -363,7 +394,7 @@ Result<Response> CurlClient::Get(const Request& req) {
   }
   Prepared p;
   Status st = Prepare(req, *parsed, &p);
-  if (!st.ok()) return st.WithContext(fmt::format("Get {}", GoQuote(req.url)));
+  if (!st.ok()) return st.WithContext(fmt::format("{} {}", GoMethod(req.method), GoQuote(req.url)));
 
   Response resp;
   if (last_body_size_ > 0) {
@@ -378,7 +409,15 @@ Result<Response> CurlClient::Get(const Request& req) {
   CURL* h = easy_;
   curl_easy_reset(h);  // keeps the connection and DNS caches
   curl_easy_setopt(h, CURLOPT_URL, p.url.c_str());
-  curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+  if (req.method == "GET") {
+    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+  } else {
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, req.body.data());
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
+    if (req.method != "POST") curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+  }
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &CollectHeader);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &resp.headers);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -482,6 +521,7 @@ Result<Response> CurlClient::Get(const Request& req) {
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
   curl_easy_setopt(h, CURLOPT_PROXYHEADER, nullptr);
   curl_easy_setopt(h, CURLOPT_CONNECT_TO, nullptr);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, nullptr);
   if (!err.ok()) return err;
   last_body_size_ = resp.body.size();
   return resp;
@@ -582,6 +622,13 @@ constexpr std::pair<int, std::string_view> kStatusTexts[] = {
     {510, "Not Extended"},
     {511, "Network Authentication Required"},
 };
+
+std::string Response::Header(std::string_view lower_name) const {
+  for (const auto& [k, v] : headers) {
+    if (k == lower_name) return v;
+  }
+  return "";
+}
 
 std::string StatusText(int code) {
   for (const auto& [c, text] : kStatusTexts) {

@@ -37,6 +37,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -45,11 +46,15 @@
 namespace vigil::httpclient {
 
 struct Request {
-  std::string url;  // http:// or https://, query string included
+  std::string method = "GET";  // GET, POST, PUT, DELETE (upper case)
+  std::string url;             // http:// or https://, query string included
   std::vector<std::pair<std::string, std::string>> headers;  // besides the config's
   int64_t timeout_ms = 10'000;
   uint64_t max_body_bytes = 0;  // after decompression; 0 = unlimited
   bool accept_gzip = true;      // Accept-Encoding: gzip, decompressed transparently
+  // Sent as is (with Content-Length) for any method but GET; the caller sets
+  // Content-Type and Content-Encoding among `headers`.
+  std::string body;
 };
 
 struct Response {
@@ -57,16 +62,29 @@ struct Response {
   std::string content_type;
   std::string body;         // decompressed
   uint64_t wire_bytes = 0;  // as received, before decompression
+  // Response header fields, names lower-cased, in order (of the last
+  // response when redirects were followed).
+  std::vector<std::pair<std::string, std::string>> headers;
+  // The first value of a header (name lower-case), or "".
+  std::string Header(std::string_view lower_name) const;
 };
 
 class Client {
  public:
   static Result<std::unique_ptr<Client>> New(const config::HTTPClientConfig& cfg);
   virtual ~Client() = default;
-  // Performs a GET. A non-2xx status is not an error here: the caller
-  // decides (a scrape reports "server returned HTTP status 500 Internal
-  // Server Error"). Transport failures, timeouts and limits are errors.
-  virtual Result<Response> Get(const Request& req) = 0;
+  // Performs the request (req.method, GET by default). A non-2xx status is
+  // not an error here: the caller decides (a scrape reports "server returned
+  // HTTP status 500 Internal Server Error"). Transport failures, timeouts and
+  // limits are errors, prefixed as Go prints them ("Post "URL": ...").
+  virtual Result<Response> Do(const Request& req) = 0;
+  // Do with the method forced to GET.
+  Result<Response> Get(const Request& req) {
+    if (req.method == "GET") return Do(req);
+    Request get = req;
+    get.method = "GET";
+    return Do(get);
+  }
   // Aborts the Get in progress, if any, within milliseconds, and makes every
   // later Get fail at once with a Cancelled status. For shutting down an
   // owner whose thread may be blocked in Get. Safe from any thread.

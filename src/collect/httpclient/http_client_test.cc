@@ -93,6 +93,38 @@ TEST(HttpClientTest, ErrorStatusIsAResponseNotAnError) {
   EXPECT_EQ(r->body, "boom");
 }
 
+TEST(HttpClientTest, PostSendsBodyAndReturnsResponseHeaders) {
+  TestServer srv([](const TestRequest& q, TestConn& c) {
+    c.Write(Reply(200,
+                  q.method + " " + q.body + " " + q.Header("content-type") + q.Header("expect"),
+                  {{"X-Amzn-RequestId", "r-1"}, {"Retry-After", "3"}}, "OK"));
+  });
+  auto client = NewClient();
+  Request req = Req(srv.URL("/"));
+  req.method = "POST";
+  req.body = std::string(5000, 'x');  // large enough that curl would ask for 100-continue
+  req.headers = {{"Content-Type", "application/x-amz-json-1.0"}};
+  auto r = client->Do(req);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->body, "POST " + std::string(5000, 'x') + " application/x-amz-json-1.0");
+  EXPECT_EQ(r->Header("x-amzn-requestid"), "r-1");
+  EXPECT_EQ(r->Header("retry-after"), "3");
+  // The same client then does a GET on the kept-alive connection.
+  r = client->Get(Req(srv.URL("/")));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->body, "GET  ");
+  EXPECT_EQ(srv.connections(), 1);
+}
+
+TEST(HttpClientTest, PostErrorsAreNamedAfterTheMethod) {
+  auto client = NewClient();
+  Request req = Req("http://127.0.0.1:1/");
+  req.method = "POST";
+  auto r = client->Do(req);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message().substr(0, 5), "Post ");
+}
+
 TEST(HttpClientTest, StatusTextMatchesGo) {
   EXPECT_EQ(StatusText(200), "200 OK");
   EXPECT_EQ(StatusText(404), "404 Not Found");

@@ -17,6 +17,7 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -33,6 +34,7 @@ struct TestRequest {
   std::string method;
   std::string target;                          // "/path?query"
   std::map<std::string, std::string> headers;  // names lowercased
+  std::string body;                            // Content-Length bytes
   std::string Header(const std::string& lower_name) const {
     auto it = headers.find(lower_name);
     return it == headers.end() ? "" : it->second;
@@ -150,7 +152,22 @@ class TestServer {
         continue;
       }
       TestRequest req = ParseHead(std::string_view(buf).substr(0, end));
-      buf.erase(0, end + 4);
+      size_t body_len = static_cast<size_t>(std::atoll(req.Header("content-length").c_str()));
+      bool complete = true;
+      while (buf.size() < end + 4 + body_len) {
+        pollfd pfd{fd, POLLIN, 0};
+        if (stopping_.load()) break;
+        if (::poll(&pfd, 1, 20) <= 0) continue;
+        ssize_t n = ::recv(fd, tmp, sizeof(tmp), 0);
+        if (n <= 0) {
+          complete = false;
+          break;
+        }
+        buf.append(tmp, static_cast<size_t>(n));
+      }
+      if (!complete || buf.size() < end + 4 + body_len) break;
+      req.body = buf.substr(end + 4, body_len);
+      buf.erase(0, end + 4 + body_len);
       requests_.fetch_add(1);
       TestConn conn(fd, &stopping_);
       handler_(req, conn);
