@@ -1,6 +1,7 @@
 # The two commands of the README:
 #   make run    install what is missing, build release, start vigil on 127.0.0.1:9900 with data in
-#               ./data and config/vigil.yml (it scrapes this machine and itself)
+#               ./data and config/vigil.yml (it scrapes this machine and itself, and polls three
+#               simulated clouds served by `vigil cloudsim` on 127.0.0.1:9901/9902)
 #   make test   install what is missing, build, run every test through ctest
 #               (release, then the fuzz targets briefly, then ASan+UBSan, then TSan)
 # Everything else here is a convenience over CMake presets (CMakePresets.json).
@@ -9,6 +10,12 @@ LISTEN   ?= 127.0.0.1:9900
 DATA_DIR ?= ./data
 CONFIG   ?= config/vigil.yml
 ARGS     ?=
+
+# ccache keys on paths relative to the checkout, so every clone of the
+# repository (CI builds a fresh one each time) shares one warm cache.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
+export CCACHE_MAXSIZE := 15G
 
 .PHONY: run test setup build debug asan tsan fuzz bench format clean
 
@@ -19,8 +26,22 @@ build: setup
 	cmake --preset release >/dev/null
 	cmake --build --preset release
 
+# The cloud simulator runs beside the server as the "cloud" that
+# config/vigil.yml's cloud_configs poll; it writes its test credentials
+# (CA, GCP key) to $(DATA_DIR)/cloudsim before the server starts.
+CLOUDSIM ?= 1
+
 run: build
+ifeq ($(CLOUDSIM),1)
+	@mkdir -p $(DATA_DIR)/cloudsim && rm -f $(DATA_DIR)/cloudsim/endpoints.env
+	@build/release/vigil cloudsim --listen 127.0.0.1:9901 --tls-listen 127.0.0.1:9902 \
+	  --state-dir $(DATA_DIR)/cloudsim --write-credentials $(DATA_DIR)/cloudsim & sim=$$!; \
+	  trap 'kill $$sim 2>/dev/null' EXIT INT TERM; \
+	  for i in $$(seq 100); do [ -f $(DATA_DIR)/cloudsim/endpoints.env ] && break; sleep 0.1; done; \
+	  build/release/vigil serve --listen $(LISTEN) --data-dir $(DATA_DIR) --config $(CONFIG) $(ARGS)
+else
 	build/release/vigil serve --listen $(LISTEN) --data-dir $(DATA_DIR) --config $(CONFIG) $(ARGS)
+endif
 
 # Tests built with ThreadSanitizer: the modules with concurrency of their own.
 TSAN_TARGETS = vigil_task_pool_test vigil_tsdb_test vigil_tsdb_wal_test vigil_http_test vigil_promql_engine_concurrency_test \

@@ -16,7 +16,11 @@ PACKAGES=(
   # tests and benchmarks
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   prometheus prometheus-node-exporter victoria-metrics python3 python3-snappy curl
+  # the clouds' official clients, run against `vigil cloudsim` (tests/clients)
+  awscli python3-boto3 python3-google-auth nodejs
 )
+# Debian's npm is a package of its own; a nodejs from NodeSource carries npm.
+if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(npm); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -25,8 +29,20 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
+# The JavaScript SDKs of AWS, Azure and Google (versions pinned by
+# tests/clients/package-lock.json), installed beside the scripts that use them.
+install_js_clients() {
+  local dir
+  dir="$(cd "$(dirname "$0")/.." && pwd)/tests/clients"
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+    echo "setup: npm ci in tests/clients"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error && touch node_modules)
+  fi
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all ${#PACKAGES[@]} packages present"
+  install_js_clients
   exit 0
 fi
 
@@ -42,3 +58,4 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
   trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
 fi
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+install_js_clients

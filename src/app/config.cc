@@ -23,12 +23,14 @@ bool Explicit(const std::vector<std::string>& flags, std::string_view name) {
 }
 
 // Fields of Prometheus' configuration whose type is Secret (common/config and
-// the service discovery configs): shown as "<secret>".
+// the service discovery configs), and those of Vigil's cloud_configs: shown
+// as "<secret>".
 bool IsSecretField(std::string_view key) {
   static constexpr std::string_view kSecrets[] = {
-      "password",      "bearer_token", "credentials",
-      "client_secret", "secret_key",   "token",
-      "api_key",       "auth_token",   "application_credential_secret",
+      "password",          "bearer_token",  "credentials",
+      "client_secret",     "secret_key",    "token",
+      "api_key",           "auth_token",    "application_credential_secret",
+      "secret_access_key", "session_token",
   };
   return std::find(std::begin(kSecrets), std::end(kSecrets), key) != std::end(kSecrets);
 }
@@ -123,7 +125,7 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg,
       "global",     "scrape_configs", "scrape_config_files",
       "rule_files", "remote_write",   "remote_read",
       "alerting",   "storage",        "tracing",
-      "otlp",       "runtime"};
+      "otlp",       "runtime",        "cloud_configs"};
   for (const auto& kv : root) {
     std::string key = kv.first.as<std::string>();
     if (key == "vigil" || kPrometheusSections.count(key)) continue;

@@ -17,6 +17,7 @@
 #include <cstdlib>
 
 #include "app/check.h"
+#include "app/cloudsim_cmd.h"
 #include "app/config.h"
 #include "app/serve.h"
 #include "app/version.h"
@@ -228,11 +229,40 @@ int main(int argc, char** argv) {
   std::vector<std::string> check_files;
   check_config->add_option("files", check_files, "Config files")->required();
 
+#ifdef VIGIL_WITH_CLOUDSIM
+  vigil::app::CloudsimFlags sim_flags;
+  CLI::App* cloudsim = app.add_subcommand(
+      "cloudsim", "Run the cloud simulator (AWS, Azure and GCP APIs over a simulated fleet)");
+  cloudsim->add_option("--listen", sim_flags.listen, "Plain HTTP address (AWS, GCP, Azure)")
+      ->capture_default_str();
+  cloudsim
+      ->add_option("--tls-listen", sim_flags.tls_listen,
+                   "HTTPS address, for the Azure SDKs (\"\" disables)")
+      ->capture_default_str();
+  cloudsim->add_option("--state-dir", sim_flags.state_dir,
+                       "Where the CA and keys are kept across restarts (default: a temp dir)");
+  cloudsim->add_option("--write-credentials", sim_flags.write_credentials,
+                       "Write test credentials, CA and endpoints into this directory");
+  cloudsim->add_option("--seed", sim_flags.seed, "Seed of the simulated fleet")
+      ->capture_default_str();
+  cloudsim->add_option("--scale", sim_flags.scale, "Multiplies the number of simulated resources")
+      ->capture_default_str();
+  cloudsim->add_option("--fault.throttle-rate", sim_flags.throttle_rate,
+                       "Fraction of API calls answered with a throttling error");
+  cloudsim->add_option("--fault.error-rate", sim_flags.error_rate,
+                       "Fraction of API calls answered with a 5xx");
+  cloudsim->add_option("--fault.latency-ms", sim_flags.latency_ms, "Latency added to every answer");
+  cloudsim->add_flag("--fault.expire-tokens", sim_flags.expire_tokens,
+                     "Refuse every bearer and session token as expired");
+  cloudsim->add_option("--fault.partial-rate", sim_flags.partial_rate,
+                       "Fraction of GetMetricData results cut short (PartialData + NextToken)");
+#endif
+
   // `vigil --listen ...` means `vigil serve --listen ...`.
   std::vector<std::string> args(argv + 1, argv + argc);
   bool has_command =
       !args.empty() && (args[0] == "serve" || args[0] == "version" || args[0] == "check" ||
-                        args[0] == "--help" || args[0] == "-h");
+                        args[0] == "cloudsim" || args[0] == "--help" || args[0] == "-h");
   if (!has_command) args.insert(args.begin(), "serve");
   std::reverse(args.begin(), args.end());
   try {
@@ -246,6 +276,12 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (check_config->parsed()) return vigil::app::CheckConfig(check_files, stdout);
+#ifdef VIGIL_WITH_CLOUDSIM
+  if (cloudsim->parsed()) {
+    if (vigil::Status s = vigil::log::Init("info", "logfmt"); !s.ok()) return 2;
+    return vigil::app::RunCloudsim(sim_flags);
+  }
+#endif
   if (!serve->parsed()) {
     std::fputs(app.help().c_str(), stdout);
     return 0;

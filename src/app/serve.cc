@@ -25,6 +25,9 @@
 #ifdef VIGIL_WITH_PROMQL
 #include "query/promql/engine.h"
 #endif
+#ifdef VIGIL_WITH_CLOUD
+#include "collect/cloud/manager/cloud_manager.h"
+#endif
 
 namespace vigil::app {
 
@@ -71,13 +74,21 @@ api::query::QueryApiOptions StatusOptions(const ServeConfig& cfg, int64_t start_
   return o;
 }
 
-// Loads the config file and hands it to the scrape manager, at start and on
-// every reload (SIGHUP, POST /-/reload). A config that fails to load or to
-// apply is refused with its error; the running one stays.
+#ifndef VIGIL_WITH_CLOUD
+namespace cloud {
+class CloudManager;
+}
+#endif
+
+// Loads the config file and hands it to the scrape manager and the cloud
+// manager, at start and on every reload (SIGHUP, POST /-/reload). A config
+// that fails to load or to apply is refused with its error; the running one
+// stays.
 class Reloader {
  public:
-  Reloader(const ServeConfig& cfg, scrape::Manager* scrape, metrics::Registry* registry)
-      : file_(cfg.config_file), scrape_(scrape) {
+  Reloader(const ServeConfig& cfg, scrape::Manager* scrape, cloud::CloudManager* cloud,
+           metrics::Registry* registry)
+      : file_(cfg.config_file), scrape_(scrape), cloud_(cloud) {
     success_ = registry->NewGauge("vigil_config_last_reload_successful",
                                   "Whether the last configuration reload attempt was successful.");
     success_time_ = registry->NewGauge("vigil_config_last_reload_success_timestamp_seconds",
@@ -138,6 +149,9 @@ class Reloader {
       }
     }
     VIGIL_RETURN_IF_ERROR(scrape_->ApplyConfig(cfg));
+#ifdef VIGIL_WITH_CLOUD
+    VIGIL_RETURN_IF_ERROR(cloud_->ApplyConfig(cfg));
+#endif
     std::lock_guard<std::mutex> lock(state_mu_);
     shown_yaml_ = std::move(shown);
     return Status::OK();
@@ -145,6 +159,7 @@ class Reloader {
 
   const std::string file_;
   scrape::Manager* scrape_;
+  [[maybe_unused]] cloud::CloudManager* cloud_;
   std::mutex mu_;  // one reload at a time
   mutable std::mutex state_mu_;
   bool last_ok_ = false;
@@ -254,10 +269,23 @@ int Serve(const ServeConfig& cfg) {
   scrape::ManagerOptions smo;
   smo.user_agent = std::string("Vigil/") + Version();
   scrape::Manager scraper(db->get(), &registry, smo);
-  Reloader reloader(cfg, &scraper, &registry);
+  // The cloud collectors (cloud_configs) append to it too.
+#ifdef VIGIL_WITH_CLOUD
+  cloud::CloudManager cloud_manager(db->get(), &registry);
+  cloud::CloudManager* clouds = &cloud_manager;
+#else
+  cloud::CloudManager* clouds = nullptr;
+#endif
+  auto stop_collection = [&] {
+    scraper.Stop();
+#ifdef VIGIL_WITH_CLOUD
+    cloud_manager.Stop();
+#endif
+  };
+  Reloader reloader(cfg, &scraper, clouds, &registry);
   if (Status rs = reloader.Reload(); !rs.ok()) {
     log->error("loading the config: {}", rs.message());
-    scraper.Stop();
+    stop_collection();
     (void)(*db)->Close();
     return 2;
   }
@@ -267,6 +295,37 @@ int Serve(const ServeConfig& cfg) {
 
   api::targets::TargetsApiOptions tao;
   tao.manager = &scraper;
+#ifdef VIGIL_WITH_CLOUD
+  tao.cloud_targets = [clouds] {
+    std::vector<api::targets::CloudTarget> out;
+    for (const auto& c : clouds->Collectors()) {
+      api::targets::CloudTarget t;
+      t.provider = c.provider;
+      t.name = c.name;
+      t.url = c.endpoint;
+      switch (c.health.state) {
+        case cloud::CollectorHealth::State::kUp:
+          t.health = "up";
+          break;
+        case cloud::CollectorHealth::State::kDown:
+          t.health = "down";
+          break;
+        default:
+          t.health = "unknown";
+      }
+      t.last_error = c.health.last_error;
+      t.last_poll_ms = c.health.last_poll_ms;
+      t.last_duration_s = static_cast<double>(c.health.last_duration_ms) / 1000;
+      t.interval_ms = c.poll_interval_ms;
+      t.api_calls = c.health.api_calls;
+      t.metrics_requested = c.health.metrics_requested;
+      t.estimated_cost_usd = c.health.estimated_cost_usd;
+      t.samples_last_poll = c.health.series_last_poll;
+      out.push_back(std::move(t));
+    }
+    return out;
+  };
+#endif
   tao.ready = &ready;
   tao.hostname = qo.runtime.hostname;
   api::targets::RegisterTargetsApi(&router, tao);
@@ -323,7 +382,7 @@ int Serve(const ServeConfig& cfg) {
     break;
   }
   ready.store(false);
-  scraper.Stop();
+  stop_collection();
   (*server)->Shutdown(std::chrono::seconds(30));
   log->info("HTTP server stopped; flushing the head to disk");
   auto flush_start = std::chrono::steady_clock::now();

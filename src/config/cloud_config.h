@@ -14,19 +14,29 @@
 // exporters users come from (YACE, azure-metrics-exporter,
 // stackdriver_exporter); docs/cloud.md lists every key.
 //
-// Thread-safety: plain values.
+// The loader fills in what an entry leaves to its parent (an AWS metric's
+// statistics, period, length, delay... from its discovery job; an Azure
+// query's metric_namespace from resource_type; a GCP query's
+// alignment_period from poll_interval), so collectors read final values.
+// operator== compares entries whole (the cloud manager keeps a collector
+// across a reload when its entry compares equal).
+//
+// Thread-safety: plain values; the helpers at the end are pure functions.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace vigil::config {
 
 struct CloudSecret {
   std::string value;  // never printed; "<secret>" in logs and /api/v1/status/config
+  bool empty() const { return value.empty(); }
+  bool operator==(const CloudSecret&) const = default;
 };
 
 // ---- AWS -------------------------------------------------------------------
@@ -51,6 +61,7 @@ struct AWSCredentialsConfig {
   std::string sts_endpoint;    // default https://sts.<region>.amazonaws.com (or `endpoint`)
   bool imds_disabled = false;  // also $AWS_EC2_METADATA_DISABLED=true
   std::string imds_endpoint;   // default http://169.254.169.254
+  bool operator==(const AWSCredentialsConfig&) const = default;
 };
 
 struct AWSMetricConfig {
@@ -62,11 +73,13 @@ struct AWSMetricConfig {
   std::optional<int64_t> delay_ms;
   std::optional<bool> nil_to_zero;
   std::optional<bool> add_cloudwatch_timestamp;
+  bool operator==(const AWSMetricConfig&) const = default;
 };
 
 struct AWSSearchTag {
   std::string key;
   std::string value;  // RE2, fully anchored
+  bool operator==(const AWSSearchTag&) const = default;
 };
 
 // One namespace (service) to discover and poll, like a YACE discovery job.
@@ -84,6 +97,7 @@ struct AWSDiscoveryJob {
   bool nil_to_zero = false;
   bool add_cloudwatch_timestamp = false;
   std::vector<AWSMetricConfig> metrics;  // required, at least one
+  bool operator==(const AWSDiscoveryJob&) const = default;
 };
 
 struct AWSCloudConfig {
@@ -100,6 +114,7 @@ struct AWSCloudConfig {
   std::string ca_file;                     // extra CA for an https endpoint
   double cost_per_1000_metrics = 0.01;     // GetMetricData price (us-east-1) for the cost estimate
   std::vector<AWSDiscoveryJob> discovery;  // required, at least one
+  bool operator==(const AWSCloudConfig&) const = default;
 };
 
 // ---- Azure -----------------------------------------------------------------
@@ -116,6 +131,7 @@ struct AzureResourceQuery {
   int64_t timespan_ms = 0;        // window polled; 0: 5 grains
   std::string filter;             // getBatch `filter` (dimension split), optional
   int top = 0;                    // with filter
+  bool operator==(const AzureResourceQuery&) const = default;
 };
 
 struct AzureCloudConfig {
@@ -143,6 +159,7 @@ struct AzureCloudConfig {
   // Metric name template; placeholders {name} {type} {metric} {aggregation} {unit}.
   std::string name_template = "azurerm_resource_metric";
   std::vector<AzureResourceQuery> resources;  // required
+  bool operator==(const AzureCloudConfig&) const = default;
 };
 
 // ---- Google Cloud ----------------------------------------------------------
@@ -155,6 +172,7 @@ struct GCPMetricQuery {
   std::string reducer;      // REDUCE_NONE ...
   std::vector<std::string> group_by_fields;
   int64_t alignment_period_ms = 0;  // default: the poll interval
+  bool operator==(const GCPMetricQuery&) const = default;
 };
 
 struct GCPCloudConfig {
@@ -171,6 +189,7 @@ struct GCPCloudConfig {
       300'000;  // window of the first poll; later polls continue from the last end
   int64_t request_timeout_ms = 30'000;
   std::vector<GCPMetricQuery> metrics;  // required
+  bool operator==(const GCPCloudConfig&) const = default;
 };
 
 struct CloudConfigs {
@@ -178,6 +197,38 @@ struct CloudConfigs {
   std::vector<AzureCloudConfig> azure;
   std::vector<GCPCloudConfig> gcp;
   bool empty() const { return aws.empty() && azure.empty() && gcp.empty(); }
+  bool operator==(const CloudConfigs&) const = default;
 };
+
+// ---- Helpers shared by the loader and the collectors ------------------------
+
+// The CloudWatch namespace of a discovery job's `type`: an alias ("ec2" ->
+// "AWS/EC2", "alb" -> "AWS/ApplicationELB", ...) or a namespace written out
+// (anything holding a '/', e.g. "AWS/EC2", "ECS/ContainerInsights"). "" for an
+// unknown alias.
+std::string AwsNamespaceForType(std::string_view type);
+// The aliases AwsNamespaceForType knows, sorted (for error messages).
+std::vector<std::string> AwsTypeAliases();
+// A CloudWatch statistic Vigil can request: Sum, Average, Maximum, Minimum,
+// SampleCount, or a percentile pN / pN.N (0 <= N <= 100).
+bool IsValidAwsStatistic(std::string_view stat);
+// A CloudWatch period: 1, 5, 10, 20 or 30 s (high resolution) or a positive
+// multiple of 60 s.
+bool IsValidAwsPeriod(int64_t period_ms);
+// An ISO 8601 duration as Azure writes them ("PT1M", "PT1H", "P1D",
+// "P1DT12H", "PT0.5S"), in milliseconds; nullopt when malformed. Years and
+// months are refused (they have no fixed length).
+std::optional<int64_t> ParseIso8601DurationMs(std::string_view s);
+// The shortest ISO 8601 form of a positive duration: 60000 -> "PT1M",
+// 86400000 -> "P1D", 5400000 -> "PT1H30M".
+std::string FormatIso8601Duration(int64_t ms);
+// The time grains Azure Monitor serves (PT1M PT5M PT15M PT30M PT1H PT6H PT12H
+// P1D), in milliseconds.
+bool IsAzureTimeGrain(int64_t ms);
+// Azure Monitor's aggregation types, lower case.
+bool IsAzureAggregation(std::string_view aggregation);
+// Cloud Monitoring's Aggregation.Aligner and Aggregation.Reducer enum names.
+bool IsGcpAligner(std::string_view name);
+bool IsGcpReducer(std::string_view name);
 
 }  // namespace vigil::config

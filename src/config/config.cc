@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <glob.h>
+#include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -889,6 +890,30 @@ class Loader {
   Status Storage(const YAML::Node& n, StorageConfig* s) const;
   Status OTLP(const YAML::Node& n, OTLPConfig* o) const;
 
+  // cloud_configs (cloud_config.h). Cloud fills c and the node of each
+  // entry, for errors found later.
+  struct CloudNodes {
+    std::vector<YAML::Node> aws, azure, gcp;
+  };
+  Status Cloud(const YAML::Node& n, CloudConfigs* c, CloudNodes* nodes) const;
+  Status AWSCloud(const YAML::Node& n, AWSCloudConfig* c) const;
+  Status AWSCredentials(const YAML::Node& n, AWSCredentialsConfig* c) const;
+  Status AWSJob(const YAML::Node& n, AWSDiscoveryJob* j) const;
+  Status AWSMetric(const YAML::Node& n, AWSMetricConfig* m) const;
+  Status AWSStatistics(const YAML::Node& n, std::vector<std::string>* out) const;
+  Status AWSPeriod(const YAML::Node& n, int64_t* out_ms) const;
+  Status AzureCloud(const YAML::Node& n, AzureCloudConfig* c) const;
+  Status AzureResource(const YAML::Node& n, AzureResourceQuery* r) const;
+  Status GCPCloud(const YAML::Node& n, GCPCloudConfig* c) const;
+  Status GCPMetric(const YAML::Node& n, GCPMetricQuery* m) const;
+  Status PositiveDuration(const YAML::Node& n, int64_t* out_ms, std::string_view key) const;
+  Status OptDuration(const YAML::Node& n, std::optional<int64_t>* out_ms) const;
+  // An http(s) URL ("" allowed), trailing slashes dropped.
+  Status CloudURL(const YAML::Node& n, std::string* out, std::string_view key) const;
+  Status NonEmptyStrList(const YAML::Node& n, std::vector<std::string>* out,
+                         std::string_view what) const;
+  void ResolveCloud(CloudConfigs* c) const;
+
   std::string Resolve(const std::string& p) const { return JoinDir(dir_, p); }
   void ResolveHTTPClient(HTTPClientConfig* c) const;
   void ResolveScrape(ScrapeConfig* s) const;
@@ -1426,6 +1451,774 @@ Status Loader::OTLP(const YAML::Node& n, OTLPConfig* o) const {
   return Status::OK();
 }
 
+// ---- cloud_configs (Vigil's extension, cloud_config.h) ----------------------
+
+std::string SpaceJoined(const std::vector<std::string>& v) {
+  return fmt::format("{}", fmt::join(v, " "));
+}
+
+// A null value ("poll_interval:") keeps the default, as in the rest of the
+// file.
+Status Loader::PositiveDuration(const YAML::Node& n, int64_t* out_ms, std::string_view key) const {
+  if (!n || n.IsNull()) return Status::OK();
+  VIGIL_RETURN_IF_ERROR(Duration(n, out_ms));
+  if (*out_ms <= 0) return Err(n, fmt::format("{} must be greater than 0", key));
+  return Status::OK();
+}
+
+Status Loader::OptDuration(const YAML::Node& n, std::optional<int64_t>* out_ms) const {
+  if (!n || n.IsNull()) {
+    out_ms->reset();
+    return Status::OK();
+  }
+  int64_t ms = 0;
+  VIGIL_RETURN_IF_ERROR(Duration(n, &ms));
+  *out_ms = ms;
+  return Status::OK();
+}
+
+Status Loader::CloudURL(const YAML::Node& n, std::string* out, std::string_view key) const {
+  VIGIL_RETURN_IF_ERROR(Text(n, out, "config.URL"));
+  if (out->empty()) return Status::OK();
+  std::string probe = *out;
+  // A getBatch host template: "{region}" is filled in per call.
+  for (size_t pos; (pos = probe.find("{region}")) != std::string::npos;) {
+    probe.replace(pos, 8, "region");
+  }
+  auto u = ParseURL(probe);
+  if (!u.ok()) return Err(n, fmt::format("{}: {}", key, u.status().message()));
+  if (u->scheme != "http" && u->scheme != "https") {
+    return Err(n, fmt::format("{} {} must be an http or https URL", key, GoQuote(*out)));
+  }
+  if (u->host.empty()) return Err(n, fmt::format("{} {} has no host", key, GoQuote(*out)));
+  while (out->size() > 1 && out->back() == '/') out->pop_back();
+  return Status::OK();
+}
+
+Status Loader::NonEmptyStrList(const YAML::Node& n, std::vector<std::string>* out,
+                               std::string_view what) const {
+  VIGIL_RETURN_IF_ERROR(StrList(n, out));
+  for (size_t i = 0; i < out->size(); ++i) {
+    if ((*out)[i].empty()) return Err(n[i], fmt::format("empty {}", what));
+  }
+  return Status::OK();
+}
+
+Status Loader::AWSStatistics(const YAML::Node& n, std::vector<std::string>* out) const {
+  VIGIL_RETURN_IF_ERROR(StrList(n, out));
+  std::set<std::string> seen;
+  for (size_t i = 0; i < out->size(); ++i) {
+    const std::string& s = (*out)[i];
+    if (!IsValidAwsStatistic(s)) {
+      return Err(n[i], fmt::format("unknown statistic {}: want Sum, Average, Maximum, Minimum, "
+                                   "SampleCount or a percentile pN or pN.N (p99, p99.9)",
+                                   GoQuote(s)));
+    }
+    if (!seen.insert(s).second) return Err(n[i], fmt::format("statistic {} listed twice", s));
+  }
+  return Status::OK();
+}
+
+Status Loader::AWSPeriod(const YAML::Node& n, int64_t* out_ms) const {
+  if (!n || n.IsNull()) return Status::OK();
+  VIGIL_RETURN_IF_ERROR(Duration(n, out_ms));
+  if (!IsValidAwsPeriod(*out_ms)) {
+    return Err(n, fmt::format("period must be 1s, 5s, 10s, 20s, 30s or a multiple of 60s, got {}",
+                              FormatPromDuration(*out_ms)));
+  }
+  return Status::OK();
+}
+
+Status Loader::AWSCredentials(const YAML::Node& n, AWSCredentialsConfig* c) const {
+  VIGIL_RETURN_IF_ERROR(Struct(
+      n, "config.AWSCredentialsConfig",
+      {
+          {"access_key_id", [&](const YAML::Node& v) { return Str(v, &c->access_key_id); }},
+          {"secret_access_key",
+           [&](const YAML::Node& v) {
+             return Text(v, &c->secret_access_key.value, "config.CloudSecret");
+           }},
+          {"session_token",
+           [&](const YAML::Node& v) {
+             return Text(v, &c->session_token.value, "config.CloudSecret");
+           }},
+          {"profile", [&](const YAML::Node& v) { return Str(v, &c->profile); }},
+          {"shared_credentials_file",
+           [&](const YAML::Node& v) { return Str(v, &c->shared_credentials_file); }},
+          {"shared_config_file",
+           [&](const YAML::Node& v) { return Str(v, &c->shared_config_file); }},
+          {"role_arn",
+           [&](const YAML::Node& v) {
+             VIGIL_RETURN_IF_ERROR(Str(v, &c->role_arn));
+             if (!c->role_arn.empty() && !c->role_arn.starts_with("arn:")) {
+               return Err(v, fmt::format("role_arn {} is not an ARN "
+                                         "(arn:aws:iam::123456789012:role/NAME)",
+                                         GoQuote(c->role_arn)));
+             }
+             return Status::OK();
+           }},
+          {"external_id", [&](const YAML::Node& v) { return Str(v, &c->external_id); }},
+          {"role_session_name", [&](const YAML::Node& v) { return Str(v, &c->role_session_name); }},
+          {"web_identity_token_file",
+           [&](const YAML::Node& v) { return Str(v, &c->web_identity_token_file); }},
+          {"sts_endpoint",
+           [&](const YAML::Node& v) { return CloudURL(v, &c->sts_endpoint, "sts_endpoint"); }},
+          {"imds_disabled", [&](const YAML::Node& v) { return Bool(v, &c->imds_disabled); }},
+          {"imds_endpoint",
+           [&](const YAML::Node& v) { return CloudURL(v, &c->imds_endpoint, "imds_endpoint"); }},
+      }));
+  if (c->access_key_id.empty() != c->secret_access_key.empty()) {
+    return Err(n, "access_key_id and secret_access_key must be given together");
+  }
+  if (!c->session_token.empty() && c->access_key_id.empty()) {
+    return Err(n, "session_token needs access_key_id and secret_access_key");
+  }
+  if (!c->external_id.empty() && c->role_arn.empty()) {
+    return Err(n, "external_id needs role_arn");
+  }
+  if (!c->web_identity_token_file.empty() && c->role_arn.empty()) {
+    return Err(n, "web_identity_token_file needs role_arn");
+  }
+  return Status::OK();
+}
+
+Status Loader::AWSJob(const YAML::Node& n, AWSDiscoveryJob* j) const {
+  YAML::Node metrics_node, length_node;
+  bool length_set = false;
+  bool statistics_set = false;
+  VIGIL_RETURN_IF_ERROR(Struct(
+      n, "config.AWSDiscoveryJob",
+      {
+          {"type",
+           [&](const YAML::Node& v) {
+             VIGIL_RETURN_IF_ERROR(Str(v, &j->type));
+             if (j->type.empty()) return Status::OK();
+             j->namespace_ = AwsNamespaceForType(j->type);
+             if (j->namespace_.empty()) {
+               return Err(v, fmt::format("unknown type {}: want a namespace such as AWS/EC2 or one "
+                                         "of [{}]",
+                                         GoQuote(j->type), SpaceJoined(AwsTypeAliases())));
+             }
+             return Status::OK();
+           }},
+          {"search_tags",
+           [&](const YAML::Node& v) {
+             j->search_tags.clear();
+             return List(v, "[]config.AWSSearchTag", "empty or null search tag",
+                         [&](const YAML::Node& item) {
+                           AWSSearchTag t;
+                           YAML::Node value_node;
+                           VIGIL_RETURN_IF_ERROR(Struct(
+                               item, "config.AWSSearchTag",
+                               {
+                                   {"key", [&](const YAML::Node& x) { return Str(x, &t.key); }},
+                                   {"value",
+                                    [&](const YAML::Node& x) {
+                                      value_node = x;
+                                      return Str(x, &t.value);
+                                    }},
+                               }));
+                           if (t.key.empty()) return Err(item, "search tag needs a key");
+                           if (!value_node || value_node.IsNull()) {
+                             return Err(item, fmt::format("search tag {} needs a value (a regular "
+                                                          "expression; .* for any)",
+                                                          GoQuote(t.key)));
+                           }
+                           RE2 re(t.value, RE2::Quiet);
+                           if (!re.ok()) {
+                             return Err(value_node,
+                                        fmt::format("search tag {}: invalid regular expression "
+                                                    "{}: {}",
+                                                    GoQuote(t.key), GoQuote(t.value), re.error()));
+                           }
+                           j->search_tags.push_back(std::move(t));
+                           return Status::OK();
+                         });
+           }},
+          {"exported_tags", [&](const YAML::Node& v) { return StrList(v, &j->exported_tags); }},
+          {"dimension_name_requirements",
+           [&](const YAML::Node& v) { return StrList(v, &j->dimension_name_requirements); }},
+          {"recently_active_only",
+           [&](const YAML::Node& v) { return Bool(v, &j->recently_active_only); }},
+          {"statistics",
+           [&](const YAML::Node& v) {
+             statistics_set = v && !v.IsNull();
+             return AWSStatistics(v, &j->statistics);
+           }},
+          {"period", [&](const YAML::Node& v) { return AWSPeriod(v, &j->period_ms); }},
+          {"length",
+           [&](const YAML::Node& v) {
+             length_node = v;
+             length_set = v && !v.IsNull();
+             return PositiveDuration(v, &j->length_ms, "length");
+           }},
+          {"delay", [&](const YAML::Node& v) { return Duration(v, &j->delay_ms); }},
+          {"nil_to_zero", [&](const YAML::Node& v) { return Bool(v, &j->nil_to_zero); }},
+          {"add_cloudwatch_timestamp",
+           [&](const YAML::Node& v) { return Bool(v, &j->add_cloudwatch_timestamp); }},
+          {"metrics",
+           [&](const YAML::Node& v) {
+             metrics_node = v;
+             j->metrics.clear();
+             return List(v, "[]config.AWSMetricConfig", "empty or null metric",
+                         [&](const YAML::Node& item) {
+                           AWSMetricConfig m;
+                           VIGIL_RETURN_IF_ERROR(AWSMetric(item, &m));
+                           j->metrics.push_back(std::move(m));
+                           return Status::OK();
+                         });
+           }},
+      }));
+  if (j->type.empty()) {
+    return Err(n,
+               "discovery job needs a type (a namespace such as AWS/EC2 or an alias: ec2, rds, "
+               "alb, ...)");
+  }
+  if (statistics_set && j->statistics.empty()) {
+    return Err(n, fmt::format("discovery job {}: statistics must not be empty", j->type));
+  }
+  if (j->statistics.empty()) j->statistics = {"Average"};
+  // An unset length covers at least one period (a shorter window holds no
+  // datapoint); one written shorter is a mistake.
+  if (!length_set) j->length_ms = std::max(j->length_ms, j->period_ms);
+  if (j->length_ms < j->period_ms) {
+    return Err(length_node,
+               fmt::format("discovery job {}: length {} is shorter than period {}", j->type,
+                           FormatPromDuration(j->length_ms), FormatPromDuration(j->period_ms)));
+  }
+  if (j->metrics.empty()) {
+    return Err(n, fmt::format("discovery job {} needs at least one metric", j->type));
+  }
+  // Settings a metric leaves out are the job's: filled in so the collector
+  // sees final values.
+  for (size_t i = 0; i < j->metrics.size(); ++i) {
+    AWSMetricConfig& m = j->metrics[i];
+    if (m.statistics.empty()) m.statistics = j->statistics;
+    if (!m.period_ms) m.period_ms = j->period_ms;
+    if (!m.length_ms) m.length_ms = std::max(j->length_ms, *m.period_ms);
+    if (!m.delay_ms) m.delay_ms = j->delay_ms;
+    if (!m.nil_to_zero) m.nil_to_zero = j->nil_to_zero;
+    if (!m.add_cloudwatch_timestamp) m.add_cloudwatch_timestamp = j->add_cloudwatch_timestamp;
+    if (*m.length_ms < *m.period_ms) {
+      return Err(metrics_node[i],
+                 fmt::format("metric {}: length {} is shorter than period {}", m.name,
+                             FormatPromDuration(*m.length_ms), FormatPromDuration(*m.period_ms)));
+    }
+  }
+  return Status::OK();
+}
+
+Status Loader::AWSMetric(const YAML::Node& n, AWSMetricConfig* m) const {
+  bool statistics_set = false;
+  VIGIL_RETURN_IF_ERROR(
+      Struct(n, "config.AWSMetricConfig",
+             {
+                 {"name", [&](const YAML::Node& v) { return Str(v, &m->name); }},
+                 {"statistics",
+                  [&](const YAML::Node& v) {
+                    statistics_set = v && !v.IsNull();
+                    return AWSStatistics(v, &m->statistics);
+                  }},
+                 {"period",
+                  [&](const YAML::Node& v) {
+                    if (!v || v.IsNull()) return Status::OK();
+                    int64_t ms = 0;
+                    VIGIL_RETURN_IF_ERROR(AWSPeriod(v, &ms));
+                    m->period_ms = ms;
+                    return Status::OK();
+                  }},
+                 {"length",
+                  [&](const YAML::Node& v) {
+                    if (!v || v.IsNull()) return Status::OK();
+                    int64_t ms = 0;
+                    VIGIL_RETURN_IF_ERROR(PositiveDuration(v, &ms, "length"));
+                    m->length_ms = ms;
+                    return Status::OK();
+                  }},
+                 {"delay", [&](const YAML::Node& v) { return OptDuration(v, &m->delay_ms); }},
+                 {"nil_to_zero", [&](const YAML::Node& v) { return OptBool(v, &m->nil_to_zero); }},
+                 {"add_cloudwatch_timestamp",
+                  [&](const YAML::Node& v) { return OptBool(v, &m->add_cloudwatch_timestamp); }},
+             }));
+  if (m->name.empty()) return Err(n, "metric needs a name (the CloudWatch MetricName)");
+  if (statistics_set && m->statistics.empty()) {
+    return Err(n, fmt::format("metric {}: statistics must not be empty", m->name));
+  }
+  return Status::OK();
+}
+
+Status Loader::AWSCloud(const YAML::Node& n, AWSCloudConfig* c) const {
+  VIGIL_RETURN_IF_ERROR(Struct(
+      n, "config.AWSCloudConfig",
+      {
+          {"name", [&](const YAML::Node& v) { return Str(v, &c->name); }},
+          {"regions",
+           [&](const YAML::Node& v) { return NonEmptyStrList(v, &c->regions, "region"); }},
+          {"endpoint", [&](const YAML::Node& v) { return CloudURL(v, &c->endpoint, "endpoint"); }},
+          {"credentials", [&](const YAML::Node& v) { return AWSCredentials(v, &c->credentials); }},
+          {"poll_interval",
+           [&](const YAML::Node& v) {
+             return PositiveDuration(v, &c->poll_interval_ms, "poll_interval");
+           }},
+          {"metrics_per_query",
+           [&](const YAML::Node& v) {
+             int64_t i = 0;
+             VIGIL_RETURN_IF_ERROR(Int(v, &i));
+             if (i < 1 || i > 500) {
+               return Err(v, fmt::format("metrics_per_query must be between 1 and 500 "
+                                         "(GetMetricData's limit), got {}",
+                                         i));
+             }
+             c->metrics_per_query = static_cast<int>(i);
+             return Status::OK();
+           }},
+          {"request_timeout",
+           [&](const YAML::Node& v) {
+             return PositiveDuration(v, &c->request_timeout_ms, "request_timeout");
+           }},
+          {"ca_file", [&](const YAML::Node& v) { return Str(v, &c->ca_file); }},
+          {"cost_per_1000_metrics",
+           [&](const YAML::Node& v) {
+             VIGIL_RETURN_IF_ERROR(Float(v, &c->cost_per_1000_metrics));
+             if (!std::isfinite(c->cost_per_1000_metrics) || c->cost_per_1000_metrics < 0) {
+               return Err(v, "cost_per_1000_metrics must be a number >= 0");
+             }
+             return Status::OK();
+           }},
+          {"discovery",
+           [&](const YAML::Node& v) {
+             c->discovery.clear();
+             return List(v, "[]config.AWSDiscoveryJob", "empty or null discovery job",
+                         [&](const YAML::Node& item) {
+                           AWSDiscoveryJob j;
+                           VIGIL_RETURN_IF_ERROR(AWSJob(item, &j));
+                           c->discovery.push_back(std::move(j));
+                           return Status::OK();
+                         });
+           }},
+      }));
+  if (c->credentials.role_session_name.empty()) c->credentials.role_session_name = "vigil";
+  if (c->name.empty()) return Err(n, "aws cloud config needs a name");
+  if (c->regions.empty()) {
+    return Err(n, fmt::format("aws cloud config {} needs at least one region", GoQuote(c->name)));
+  }
+  if (c->discovery.empty()) {
+    return Err(
+        n, fmt::format("aws cloud config {} needs at least one discovery job", GoQuote(c->name)));
+  }
+  return Status::OK();
+}
+
+Status Loader::AzureResource(const YAML::Node& n, AzureResourceQuery* r) const {
+  YAML::Node timespan_node;
+  bool aggregations_set = false;
+  VIGIL_RETURN_IF_ERROR(Struct(
+      n, "config.AzureResourceQuery",
+      {
+          {"resource_type", [&](const YAML::Node& v) { return Str(v, &r->resource_type); }},
+          {"metric_namespace", [&](const YAML::Node& v) { return Str(v, &r->metric_namespace); }},
+          {"resource_groups",
+           [&](const YAML::Node& v) {
+             return NonEmptyStrList(v, &r->resource_groups, "resource group");
+           }},
+          {"tags", [&](const YAML::Node& v) { return StrMap(v, &r->tags); }},
+          {"metrics",
+           [&](const YAML::Node& v) { return NonEmptyStrList(v, &r->metrics, "metric name"); }},
+          {"aggregations",
+           [&](const YAML::Node& v) {
+             aggregations_set = v && !v.IsNull();
+             VIGIL_RETURN_IF_ERROR(StrList(v, &r->aggregations));
+             std::set<std::string> seen;
+             for (size_t i = 0; i < r->aggregations.size(); ++i) {
+               std::string& a = r->aggregations[i];
+               a = Lower(a);
+               if (!IsAzureAggregation(a)) {
+                 return Err(v[i], fmt::format("unknown aggregation {}: want average, minimum, "
+                                              "maximum, total or count",
+                                              GoQuote(a)));
+               }
+               if (!seen.insert(a).second) {
+                 return Err(v[i], fmt::format("aggregation {} listed twice", a));
+               }
+             }
+             return Status::OK();
+           }},
+          {"interval",
+           [&](const YAML::Node& v) {
+             std::string s;
+             VIGIL_RETURN_IF_ERROR(Str(v, &s));
+             auto ms = ParseIso8601DurationMs(s);
+             if (!ms || !IsAzureTimeGrain(*ms)) {
+               return Err(v, fmt::format("interval {} is not an Azure Monitor time grain: want an "
+                                         "ISO 8601 duration among PT1M, PT5M, PT15M, PT30M, PT1H, "
+                                         "PT6H, PT12H, P1D",
+                                         GoQuote(s)));
+             }
+             r->interval = FormatIso8601Duration(*ms);
+             return Status::OK();
+           }},
+          {"timespan",
+           [&](const YAML::Node& v) {
+             timespan_node = v;
+             // Either a Prometheus duration ("10m") or, as Azure writes it,
+             // ISO 8601 ("PT10M").
+             std::string s;
+             VIGIL_RETURN_IF_ERROR(Str(v, &s));
+             if (!s.empty() && (s[0] == 'P' || s[0] == 'p')) {
+               auto ms = ParseIso8601DurationMs(s);
+               if (!ms)
+                 return Err(
+                     v, fmt::format("timespan {} is not a valid ISO 8601 duration", GoQuote(s)));
+               r->timespan_ms = *ms;
+               return Status::OK();
+             }
+             return Duration(v, &r->timespan_ms);
+           }},
+          {"filter", [&](const YAML::Node& v) { return Str(v, &r->filter); }},
+          {"top",
+           [&](const YAML::Node& v) {
+             int64_t i = 0;
+             VIGIL_RETURN_IF_ERROR(Int(v, &i));
+             if (i < 0 || i > 100000) return Err(v, "top must be between 0 and 100000");
+             r->top = static_cast<int>(i);
+             return Status::OK();
+           }},
+      }));
+  if (r->resource_type.empty()) {
+    return Err(n, "resource query needs a resource_type (e.g. Microsoft.Compute/virtualMachines)");
+  }
+  if (r->resource_type.find('/') == std::string::npos) {
+    return Err(n, fmt::format("resource_type {} is not of the form Provider/type (e.g. "
+                              "Microsoft.Compute/virtualMachines)",
+                              GoQuote(r->resource_type)));
+  }
+  if (r->metrics.empty()) {
+    return Err(n, fmt::format("resource query {} needs at least one metric", r->resource_type));
+  }
+  if (aggregations_set && r->aggregations.empty()) {
+    return Err(n,
+               fmt::format("resource query {}: aggregations must not be empty", r->resource_type));
+  }
+  if (r->aggregations.empty()) r->aggregations = {"average"};
+  if (r->metric_namespace.empty()) r->metric_namespace = r->resource_type;
+  if (r->top > 0 && r->filter.empty()) {
+    return Err(n, fmt::format("resource query {}: top needs a filter", r->resource_type));
+  }
+  int64_t grain = *ParseIso8601DurationMs(r->interval);
+  if (r->timespan_ms != 0 && r->timespan_ms < grain) {
+    return Err(timespan_node,
+               fmt::format("resource query {}: timespan {} is shorter than interval {}",
+                           r->resource_type, FormatPromDuration(r->timespan_ms), r->interval));
+  }
+  return Status::OK();
+}
+
+Status Loader::AzureCloud(const YAML::Node& n, AzureCloudConfig* c) const {
+  VIGIL_RETURN_IF_ERROR(Struct(
+      n, "config.AzureCloudConfig",
+      {
+          {"name", [&](const YAML::Node& v) { return Str(v, &c->name); }},
+          {"subscriptions",
+           [&](const YAML::Node& v) {
+             return NonEmptyStrList(v, &c->subscriptions, "subscription");
+           }},
+          {"regions",
+           [&](const YAML::Node& v) { return NonEmptyStrList(v, &c->regions, "region"); }},
+          {"tenant_id", [&](const YAML::Node& v) { return Str(v, &c->tenant_id); }},
+          {"client_id", [&](const YAML::Node& v) { return Str(v, &c->client_id); }},
+          {"client_secret",
+           [&](const YAML::Node& v) {
+             return Text(v, &c->client_secret.value, "config.CloudSecret");
+           }},
+          {"client_secret_file",
+           [&](const YAML::Node& v) { return Str(v, &c->client_secret_file); }},
+          {"use_managed_identity",
+           [&](const YAML::Node& v) { return Bool(v, &c->use_managed_identity); }},
+          {"managed_identity_endpoint",
+           [&](const YAML::Node& v) {
+             return CloudURL(v, &c->managed_identity_endpoint, "managed_identity_endpoint");
+           }},
+          {"managed_identity_client_id",
+           [&](const YAML::Node& v) { return Str(v, &c->managed_identity_client_id); }},
+          {"authority_host",
+           [&](const YAML::Node& v) { return CloudURL(v, &c->authority_host, "authority_host"); }},
+          {"resource_manager_endpoint",
+           [&](const YAML::Node& v) {
+             return CloudURL(v, &c->resource_manager_endpoint, "resource_manager_endpoint");
+           }},
+          {"metrics_endpoint",
+           [&](const YAML::Node& v) {
+             return CloudURL(v, &c->metrics_endpoint, "metrics_endpoint");
+           }},
+          {"ca_file", [&](const YAML::Node& v) { return Str(v, &c->ca_file); }},
+          {"poll_interval",
+           [&](const YAML::Node& v) {
+             return PositiveDuration(v, &c->poll_interval_ms, "poll_interval");
+           }},
+          {"delay", [&](const YAML::Node& v) { return Duration(v, &c->delay_ms); }},
+          {"discovery_interval",
+           [&](const YAML::Node& v) {
+             return PositiveDuration(v, &c->discovery_interval_ms, "discovery_interval");
+           }},
+          {"request_timeout",
+           [&](const YAML::Node& v) {
+             return PositiveDuration(v, &c->request_timeout_ms, "request_timeout");
+           }},
+          {"batch_size",
+           [&](const YAML::Node& v) {
+             int64_t i = 0;
+             VIGIL_RETURN_IF_ERROR(Int(v, &i));
+             if (i < 1 || i > 50) {
+               return Err(v, fmt::format("batch_size must be between 1 and 50 (getBatch's limit), "
+                                         "got {}",
+                                         i));
+             }
+             c->batch_size = static_cast<int>(i);
+             return Status::OK();
+           }},
+          {"name_template",
+           [&](const YAML::Node& v) {
+             VIGIL_RETURN_IF_ERROR(Str(v, &c->name_template));
+             if (c->name_template.empty()) return Err(v, "name_template must not be empty");
+             const std::string& t = c->name_template;
+             for (size_t pos = 0; (pos = t.find('{', pos)) != std::string::npos;) {
+               size_t end = t.find('}', pos);
+               if (end == std::string::npos) {
+                 return Err(v, fmt::format("name_template {}: unclosed {{", GoQuote(t)));
+               }
+               std::string_view ph(t.data() + pos, end - pos + 1);
+               if (!IsOneOf(ph, {"{name}", "{type}", "{metric}", "{aggregation}", "{unit}"})) {
+                 return Err(v,
+                            fmt::format("name_template {}: unknown placeholder {}: want {{name}} "
+                                        "{{type}} {{metric}} {{aggregation}} {{unit}}",
+                                        GoQuote(t), ph));
+               }
+               pos = end + 1;
+             }
+             return Status::OK();
+           }},
+          {"resources",
+           [&](const YAML::Node& v) {
+             c->resources.clear();
+             return List(v, "[]config.AzureResourceQuery", "empty or null resource query",
+                         [&](const YAML::Node& item) {
+                           AzureResourceQuery r;
+                           VIGIL_RETURN_IF_ERROR(AzureResource(item, &r));
+                           c->resources.push_back(std::move(r));
+                           return Status::OK();
+                         });
+           }},
+      }));
+  if (c->name.empty()) return Err(n, "azure cloud config needs a name");
+  const std::string q = GoQuote(c->name);
+  if (c->subscriptions.empty()) {
+    return Err(n, fmt::format("azure cloud config {} needs at least one subscription", q));
+  }
+  if (!c->client_secret.empty() && !c->client_secret_file.empty()) {
+    return Err(n, fmt::format("azure cloud config {}: at most one of client_secret and "
+                              "client_secret_file may be given",
+                              q));
+  }
+  if (c->use_managed_identity && (!c->client_secret.empty() || !c->client_secret_file.empty())) {
+    return Err(n, fmt::format("azure cloud config {}: use_managed_identity excludes client_secret "
+                              "and client_secret_file",
+                              q));
+  }
+  if (c->resources.empty()) {
+    return Err(n, fmt::format("azure cloud config {} needs at least one resource query", q));
+  }
+  return Status::OK();
+}
+
+Status Loader::GCPMetric(const YAML::Node& n, GCPMetricQuery* m) const {
+  YAML::Node period_node;
+  VIGIL_RETURN_IF_ERROR(Struct(
+      n, "config.GCPMetricQuery",
+      {
+          {"type", [&](const YAML::Node& v) { return Str(v, &m->type); }},
+          {"type_prefix", [&](const YAML::Node& v) { return Str(v, &m->type_prefix); }},
+          {"filter", [&](const YAML::Node& v) { return Str(v, &m->filter); }},
+          {"aligner",
+           [&](const YAML::Node& v) {
+             VIGIL_RETURN_IF_ERROR(Str(v, &m->aligner));
+             if (!m->aligner.empty() && !IsGcpAligner(m->aligner)) {
+               return Err(v, fmt::format("unknown aligner {}: want an Aggregation.Aligner such as "
+                                         "ALIGN_MEAN, ALIGN_RATE, ALIGN_DELTA, ALIGN_MAX",
+                                         GoQuote(m->aligner)));
+             }
+             return Status::OK();
+           }},
+          {"reducer",
+           [&](const YAML::Node& v) {
+             VIGIL_RETURN_IF_ERROR(Str(v, &m->reducer));
+             if (!m->reducer.empty() && !IsGcpReducer(m->reducer)) {
+               return Err(v, fmt::format("unknown reducer {}: want an Aggregation.Reducer such as "
+                                         "REDUCE_NONE, REDUCE_MEAN, REDUCE_SUM, REDUCE_MAX",
+                                         GoQuote(m->reducer)));
+             }
+             return Status::OK();
+           }},
+          {"group_by_fields",
+           [&](const YAML::Node& v) {
+             return NonEmptyStrList(v, &m->group_by_fields, "group_by_fields entry");
+           }},
+          {"alignment_period",
+           [&](const YAML::Node& v) {
+             period_node = v;
+             return Duration(v, &m->alignment_period_ms);
+           }},
+      }));
+  if (m->type.empty() == m->type_prefix.empty()) {
+    return Err(n,
+               "metric query needs exactly one of type and type_prefix (e.g. type: "
+               "compute.googleapis.com/instance/cpu/utilization)");
+  }
+  const std::string& t = m->type.empty() ? m->type_prefix : m->type;
+  if (t.find_first_of("\" \t\n\\") != std::string::npos) {
+    return Err(n, fmt::format("metric type {} holds a quote, backslash or space", GoQuote(t)));
+  }
+  const std::string what = GoQuote(t);
+  bool aligned = !m->aligner.empty() && m->aligner != "ALIGN_NONE";
+  bool reduced = !m->reducer.empty() && m->reducer != "REDUCE_NONE";
+  if (reduced && !aligned) {
+    return Err(n, fmt::format("metric {}: reducer {} needs an aligner other than ALIGN_NONE", what,
+                              m->reducer));
+  }
+  if (!m->group_by_fields.empty() && !reduced) {
+    return Err(
+        n, fmt::format("metric {}: group_by_fields needs a reducer other than REDUCE_NONE", what));
+  }
+  if (m->alignment_period_ms != 0 &&
+      (m->alignment_period_ms < 60'000 || m->alignment_period_ms % 1000 != 0)) {
+    return Err(period_node, fmt::format("metric {}: alignment_period must be whole seconds and at "
+                                        "least 60s, got {}",
+                                        what, FormatPromDuration(m->alignment_period_ms)));
+  }
+  return Status::OK();
+}
+
+Status Loader::GCPCloud(const YAML::Node& n, GCPCloudConfig* c) const {
+  std::vector<YAML::Node> metric_nodes;
+  VIGIL_RETURN_IF_ERROR(Struct(
+      n, "config.GCPCloudConfig",
+      {
+          {"name", [&](const YAML::Node& v) { return Str(v, &c->name); }},
+          {"project_ids",
+           [&](const YAML::Node& v) { return NonEmptyStrList(v, &c->project_ids, "project id"); }},
+          {"credentials_file", [&](const YAML::Node& v) { return Str(v, &c->credentials_file); }},
+          {"token_uri",
+           [&](const YAML::Node& v) { return CloudURL(v, &c->token_uri, "token_uri"); }},
+          {"endpoint", [&](const YAML::Node& v) { return CloudURL(v, &c->endpoint, "endpoint"); }},
+          {"ca_file", [&](const YAML::Node& v) { return Str(v, &c->ca_file); }},
+          {"poll_interval",
+           [&](const YAML::Node& v) {
+             return PositiveDuration(v, &c->poll_interval_ms, "poll_interval");
+           }},
+          {"delay", [&](const YAML::Node& v) { return Duration(v, &c->delay_ms); }},
+          {"lookback",
+           [&](const YAML::Node& v) { return PositiveDuration(v, &c->lookback_ms, "lookback"); }},
+          {"request_timeout",
+           [&](const YAML::Node& v) {
+             return PositiveDuration(v, &c->request_timeout_ms, "request_timeout");
+           }},
+          {"metrics",
+           [&](const YAML::Node& v) {
+             c->metrics.clear();
+             metric_nodes.clear();
+             return List(v, "[]config.GCPMetricQuery", "empty or null metric query",
+                         [&](const YAML::Node& item) {
+                           GCPMetricQuery m;
+                           VIGIL_RETURN_IF_ERROR(GCPMetric(item, &m));
+                           c->metrics.push_back(std::move(m));
+                           metric_nodes.push_back(item);
+                           return Status::OK();
+                         });
+           }},
+      }));
+  if (c->name.empty()) return Err(n, "gcp cloud config needs a name");
+  const std::string q = GoQuote(c->name);
+  if (c->project_ids.empty()) {
+    return Err(n, fmt::format("gcp cloud config {} needs at least one project id", q));
+  }
+  if (c->metrics.empty()) {
+    return Err(n, fmt::format("gcp cloud config {} needs at least one metric query", q));
+  }
+  // An aligned query without alignment_period aligns on the poll interval.
+  for (size_t i = 0; i < c->metrics.size(); ++i) {
+    GCPMetricQuery& m = c->metrics[i];
+    if (m.alignment_period_ms != 0) continue;
+    m.alignment_period_ms = c->poll_interval_ms;
+    if (!m.aligner.empty() && m.aligner != "ALIGN_NONE" &&
+        (m.alignment_period_ms < 60'000 || m.alignment_period_ms % 1000 != 0)) {
+      return Err(metric_nodes[i],
+                 fmt::format("gcp cloud config {}: metric with aligner {} aligns on "
+                             "poll_interval {}, but alignment periods must be whole seconds and "
+                             "at least 60s: set alignment_period",
+                             q, m.aligner, FormatPromDuration(c->poll_interval_ms)));
+    }
+  }
+  return Status::OK();
+}
+
+Status Loader::Cloud(const YAML::Node& n, CloudConfigs* c, CloudNodes* nodes) const {
+  return Struct(n, "config.CloudConfigs",
+                {
+                    {"aws",
+                     [&](const YAML::Node& v) {
+                       return List(v, "[]config.AWSCloudConfig", "empty or null aws cloud config",
+                                   [&](const YAML::Node& item) {
+                                     AWSCloudConfig a;
+                                     VIGIL_RETURN_IF_ERROR(AWSCloud(item, &a));
+                                     c->aws.push_back(std::move(a));
+                                     nodes->aws.push_back(item);
+                                     return Status::OK();
+                                   });
+                     }},
+                    {"azure",
+                     [&](const YAML::Node& v) {
+                       return List(v, "[]config.AzureCloudConfig",
+                                   "empty or null azure cloud config", [&](const YAML::Node& item) {
+                                     AzureCloudConfig a;
+                                     VIGIL_RETURN_IF_ERROR(AzureCloud(item, &a));
+                                     c->azure.push_back(std::move(a));
+                                     nodes->azure.push_back(item);
+                                     return Status::OK();
+                                   });
+                     }},
+                    {"gcp",
+                     [&](const YAML::Node& v) {
+                       return List(v, "[]config.GCPCloudConfig", "empty or null gcp cloud config",
+                                   [&](const YAML::Node& item) {
+                                     GCPCloudConfig g;
+                                     VIGIL_RETURN_IF_ERROR(GCPCloud(item, &g));
+                                     c->gcp.push_back(std::move(g));
+                                     nodes->gcp.push_back(item);
+                                     return Status::OK();
+                                   });
+                     }},
+                });
+}
+
+void Loader::ResolveCloud(CloudConfigs* c) const {
+  // "~/.aws/credentials" is the credentials chain's to expand, not a path
+  // relative to the config file.
+  auto Resolve = [this](const std::string& p) { return p.starts_with("~") ? p : this->Resolve(p); };
+  for (auto& a : c->aws) {
+    a.ca_file = Resolve(a.ca_file);
+    a.credentials.shared_credentials_file = Resolve(a.credentials.shared_credentials_file);
+    a.credentials.shared_config_file = Resolve(a.credentials.shared_config_file);
+    a.credentials.web_identity_token_file = Resolve(a.credentials.web_identity_token_file);
+  }
+  for (auto& a : c->azure) {
+    a.ca_file = Resolve(a.ca_file);
+    a.client_secret_file = Resolve(a.client_secret_file);
+  }
+  for (auto& g : c->gcp) {
+    g.ca_file = Resolve(g.ca_file);
+    g.credentials_file = Resolve(g.credentials_file);
+  }
+}
+
 void Loader::ResolveHTTPClient(HTTPClientConfig* c) const {
   TLSConfig& t = c->tls_config;
   t.ca_file = Resolve(t.ca_file);
@@ -1470,6 +2263,7 @@ Result<Config> Loader::LoadRoot(const YAML::Node& root) {
   std::vector<std::string> scrape_config_files;
   std::vector<YAML::Node> rw_nodes, rr_nodes;
   YAML::Node rule_files_node, scf_node;
+  CloudNodes cloud_nodes;
   VIGIL_RETURN_IF_ERROR(Struct(
       root, "config.plain",
       {
@@ -1527,6 +2321,8 @@ Result<Config> Loader::LoadRoot(const YAML::Node& root) {
                  v, "config.RuntimeConfig",
                  {{"gogc", [&](const YAML::Node& x) { return Int(x, &cfg.runtime_gogc); }}});
            }},
+          {"cloud_configs",
+           [&](const YAML::Node& v) { return Cloud(v, &cfg.cloud_configs, &cloud_nodes); }},
           {"vigil", [](const YAML::Node&) { return Status::OK(); }},  // src/app reads it
           Unsupported("tracing"),
       }));
@@ -1657,6 +2453,37 @@ Result<Config> Loader::LoadRoot(const YAML::Node& root) {
       }
     }
   }
+
+  // A cloud config's name is its `job` label: unique among cloud configs
+  // and scrape jobs (scrape_config_files included).
+  {
+    std::vector<std::pair<std::string, std::string>> names;  // provider, name
+    std::vector<YAML::Node> nodes;
+    for (const auto& a : cfg.cloud_configs.aws) names.emplace_back("aws", a.name);
+    for (const auto& a : cfg.cloud_configs.azure) names.emplace_back("azure", a.name);
+    for (const auto& g : cfg.cloud_configs.gcp) names.emplace_back("gcp", g.name);
+    for (const auto* v : {&cloud_nodes.aws, &cloud_nodes.azure, &cloud_nodes.gcp}) {
+      nodes.insert(nodes.end(), v->begin(), v->end());
+    }
+    std::map<std::string, std::string> seen;  // name -> provider
+    for (size_t i = 0; i < names.size(); ++i) {
+      const auto& [provider, name] = names[i];
+      auto it = seen.find(name);
+      if (it != seen.end()) {
+        return Err(nodes[i], fmt::format("found multiple cloud configs with name {} ({} and "
+                                         "{})",
+                                         GoQuote(name), it->second, provider));
+      }
+      if (job_files.count(name)) {
+        return Err(nodes[i],
+                   fmt::format("{} cloud config name {} is also the job_name of a scrape config "
+                               "(both would write job={})",
+                               provider, GoQuote(name), GoQuote(name)));
+      }
+      seen[name] = provider;
+    }
+  }
+  ResolveCloud(&cfg.cloud_configs);
   return cfg;
 }
 

@@ -2,6 +2,8 @@
 // threads; every connection is a Session whose operations run on its own
 // strand, so a connection's state needs no lock. The Server keeps a registry
 // of live sessions so Shutdown can close idle ones and wait for the rest.
+// A TLS listener runs the same Session code over an ssl_stream (the Session
+// template's Stream), after a handshake.
 #include "api/http/server.h"
 
 #include <fmt/format.h>
@@ -10,8 +12,10 @@
 #include <array>
 #include <atomic>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <condition_variable>
 #include <ctime>
 #include <exception>
@@ -19,6 +23,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -108,9 +113,46 @@ bool IsHttpParseError(const boost::system::error_code& ec) {
   return ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category();
 }
 
+// A TLS 1.2+ server context from PEM text (certificate chain, then key).
+Status SetUpTls(const ServerOptions& o, std::optional<net::ssl::context>* out) {
+  if (o.tls_cert_pem.empty() || o.tls_key_pem.empty()) {
+    return Status::InvalidArgument("TLS needs both a certificate and a key");
+  }
+  net::ssl::context ctx(net::ssl::context::tls_server);
+  boost::system::error_code ec;
+  ctx.set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                      net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                      net::ssl::context::no_tlsv1_1 | net::ssl::context::single_dh_use,
+                  ec);
+  if (ec) return Status::Internal(fmt::format("TLS options: {}", ec.message()));
+  ctx.use_certificate_chain(net::buffer(o.tls_cert_pem.data(), o.tls_cert_pem.size()), ec);
+  if (ec) return Status::InvalidArgument(fmt::format("TLS certificate: {}", ec.message()));
+  ctx.use_private_key(net::buffer(o.tls_key_pem.data(), o.tls_key_pem.size()),
+                      net::ssl::context::pem, ec);
+  if (ec) return Status::InvalidArgument(fmt::format("TLS key: {}", ec.message()));
+  if (SSL_CTX_check_private_key(ctx.native_handle()) != 1) {
+    return Status::InvalidArgument("TLS key does not match the certificate");
+  }
+  out->emplace(std::move(ctx));
+  return Status::OK();
+}
+
 }  // namespace
 
-class Session;
+// What the Server needs of a connection, whatever its stream type.
+class SessionBase : public std::enable_shared_from_this<SessionBase> {
+ public:
+  virtual ~SessionBase() = default;
+  // Called by the acceptor once the session is registered.
+  virtual void Start() = 0;
+  // Posted by Shutdown: an idle connection closes now, a busy one after its
+  // response.
+  virtual void OnShutdown() = 0;
+  virtual void ForceClose() = 0;
+  // The session's strand, for posting OnShutdown and ForceClose from outside.
+  virtual const net::any_io_executor& executor() const = 0;
+};
+using Session = SessionBase;
 
 struct Server::Impl {
   Impl(ServerOptions o, const Router* r)
@@ -128,6 +170,7 @@ struct Server::Impl {
 
   uint16_t port = 0;
   std::string address;
+  std::optional<net::ssl::context> tls;  // set when serving HTTPS
   std::atomic<bool> shutting_down{false};
 
   // Live sessions, by address; a session adds itself when it starts and
@@ -164,44 +207,82 @@ struct Server::Impl {
   std::vector<std::shared_ptr<Session>> LiveSessions();
 };
 
-// One connection. All members are used only on the session's strand.
-class Session : public std::enable_shared_from_this<Session> {
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// One connection over a Stream (beast::tcp_stream, or TlsStream). All
+// members are used only on the session's strand.
+template <class Stream>
+class StreamSession final : public SessionBase {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
  public:
-  Session(Server::Impl* srv, tcp::socket socket)
-      : srv_(srv), executor_(socket.get_executor()), stream_(std::move(socket)) {
+  StreamSession(Server::Impl* srv, tcp::socket socket)
+      : srv_(srv), executor_(socket.get_executor()), stream_(MakeStream(srv, std::move(socket))) {
     boost::system::error_code ec;
-    tcp::endpoint ep = stream_.socket().remote_endpoint(ec);
+    tcp::endpoint ep = tcp().socket().remote_endpoint(ec);
     if (!ec) remote_addr_ = FormatEndpoint(ep);
     srv_->connections->Add(1);
   }
 
-  ~Session() {
+  ~StreamSession() override {
     srv_->connections->Add(-1);
     std::lock_guard<std::mutex> lock(srv_->mu);
     srv_->sessions.erase(this);
     if (srv_->sessions.empty()) srv_->sessions_gone.notify_all();
   }
 
-  // Called by the acceptor once the session is registered.
-  void Start() {
-    net::dispatch(stream_.get_executor(),
-                  beast::bind_front_handler(&Session::WaitForRequest, shared_from_this()));
+  void Start() override {
+    if constexpr (kTls) {
+      net::dispatch(executor_, beast::bind_front_handler(&StreamSession::Handshake, self()));
+    } else {
+      net::dispatch(executor_, beast::bind_front_handler(&StreamSession::WaitForRequest, self()));
+    }
   }
 
-  // Posted by Shutdown: an idle connection closes now, a busy one after its
-  // response (WaitForRequest sees shutting_down).
-  void OnShutdown() {
+  // WaitForRequest sees shutting_down, so a busy connection closes after its
+  // response.
+  void OnShutdown() override {
     if (state_ == State::kIdle || state_ == State::kDraining) CloseNow();
   }
-  void ForceClose() { CloseNow(); }
-
-  // The session's strand, for posting OnShutdown and ForceClose from outside.
-  const net::any_io_executor& executor() const { return executor_; }
+  void ForceClose() override { CloseNow(); }
+  const net::any_io_executor& executor() const override { return executor_; }
 
  private:
   enum class State { kIdle, kBusy, kDraining, kClosed };
 
+  static Stream MakeStream(Server::Impl* srv, tcp::socket socket) {
+    if constexpr (kTls) {
+      return Stream(std::move(socket), *srv->tls);
+    } else {
+      return Stream(std::move(socket));
+    }
+  }
+
+  std::shared_ptr<StreamSession> self() {
+    return std::static_pointer_cast<StreamSession>(shared_from_this());
+  }
+  // The TCP layer: timeouts, shutdown and close act there.
+  beast::tcp_stream& tcp() { return beast::get_lowest_layer(stream_); }
+
   const ServerOptions& options() const { return srv_->options; }
+
+  // TLS only: the handshake must finish within read_timeout_ms, like a
+  // request. A failed one (a plain-HTTP client, an untrusted certificate)
+  // just closes the connection.
+  void Handshake() {
+    if constexpr (kTls) {
+      state_ = State::kBusy;
+      tcp().expires_after(std::chrono::milliseconds(options().read_timeout_ms));
+      stream_.async_handshake(
+          net::ssl::stream_base::server, [self = self()](boost::system::error_code ec) {
+            if (ec) {
+              self->srv_->log->debug("TLS handshake with {}: {}", self->remote_addr_, ec.message());
+              return self->CloseNow();
+            }
+            self->WaitForRequest();
+          });
+    }
+  }
 
   void WaitForRequest() {
     if (state_ == State::kClosed) return;
@@ -211,9 +292,9 @@ class Session : public std::enable_shared_from_this<Session> {
       return ReadHeader();
     }
     state_ = State::kIdle;
-    stream_.expires_after(std::chrono::milliseconds(options().idle_timeout_ms));
+    tcp().expires_after(std::chrono::milliseconds(options().idle_timeout_ms));
     stream_.async_read_some(buffer_.prepare(4096),
-                            beast::bind_front_handler(&Session::OnFirstBytes, shared_from_this()));
+                            beast::bind_front_handler(&StreamSession::OnFirstBytes, self()));
   }
 
   void OnFirstBytes(boost::system::error_code ec, size_t n) {
@@ -232,9 +313,9 @@ class Session : public std::enable_shared_from_this<Session> {
     // applied in OnHeader.
     parser_->body_limit(std::numeric_limits<uint64_t>::max());
     // The deadline covers the header and the body together.
-    stream_.expires_after(std::chrono::milliseconds(options().read_timeout_ms));
+    tcp().expires_after(std::chrono::milliseconds(options().read_timeout_ms));
     bhttp::async_read_header(stream_, buffer_, *parser_,
-                             beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+                             beast::bind_front_handler(&StreamSession::OnHeader, self()));
   }
 
   void OnHeader(boost::system::error_code ec, size_t) {
@@ -274,7 +355,7 @@ class Session : public std::enable_shared_from_this<Session> {
         EqualsIgnoreCase(Trim(ToStd(req[bhttp::field::expect])), "100-continue")) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       return net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
-                              [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                              [self = self()](boost::system::error_code ec, size_t) {
                                 if (ec) return self->CloseNow();
                                 self->ReadBody();
                               });
@@ -285,7 +366,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void ReadBody() {
     if (parser_->is_done()) return Dispatch();
     bhttp::async_read(stream_, buffer_, *parser_,
-                      beast::bind_front_handler(&Session::OnBody, shared_from_this()));
+                      beast::bind_front_handler(&StreamSession::OnBody, self()));
   }
 
   void OnBody(boost::system::error_code ec, size_t) {
@@ -404,10 +485,9 @@ class Session : public std::enable_shared_from_this<Session> {
       res_.content_length(res.body.size());
       if (!head_) res_.body() = std::move(res.body);
     }
-    stream_.expires_after(std::chrono::milliseconds(options().idle_timeout_ms));
-    bhttp::async_write(
-        stream_, res_,
-        beast::bind_front_handler(&Session::OnWrite, shared_from_this(), keep_alive));
+    tcp().expires_after(std::chrono::milliseconds(options().idle_timeout_ms));
+    bhttp::async_write(stream_, res_,
+                       beast::bind_front_handler(&StreamSession::OnWrite, self(), keep_alive));
   }
 
   void OnWrite(bool keep_alive, boost::system::error_code ec, size_t) {
@@ -424,7 +504,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void CloseGracefully() {
     boost::system::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
     CloseNow();
   }
 
@@ -433,36 +513,36 @@ class Session : public std::enable_shared_from_this<Session> {
   // close (closing with unread data would send it a reset).
   void CloseDraining() {
     boost::system::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
     state_ = State::kDraining;
     drained_ = 0;
-    stream_.expires_after(std::min<std::chrono::milliseconds>(
+    tcp().expires_after(std::min<std::chrono::milliseconds>(
         kDrainTime, std::chrono::milliseconds(options().read_timeout_ms)));
     Drain();
   }
 
   void Drain() {
     if (srv_->shutting_down.load()) return CloseNow();
-    stream_.async_read_some(net::buffer(drain_buf_),
-                            [self = shared_from_this()](boost::system::error_code ec, size_t n) {
-                              if (self->state_ != State::kDraining) return;
-                              self->drained_ += n;
-                              if (ec || self->drained_ > kDrainBytes) return self->CloseNow();
-                              self->Drain();
-                            });
+    tcp().async_read_some(net::buffer(drain_buf_),
+                          [self = self()](boost::system::error_code ec, size_t n) {
+                            if (self->state_ != State::kDraining) return;
+                            self->drained_ += n;
+                            if (ec || self->drained_ > kDrainBytes) return self->CloseNow();
+                            self->Drain();
+                          });
   }
 
   void CloseNow() {
     if (state_ == State::kClosed) return;
     state_ = State::kClosed;
     boost::system::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
+    tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    tcp().close();
   }
 
   Server::Impl* const srv_;
   const net::any_io_executor executor_;
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::response<bhttp::string_body> res_;
@@ -519,7 +599,11 @@ void Server::Impl::OnAccept(boost::system::error_code ec, tcp::socket socket) {
   {
     std::lock_guard<std::mutex> lock(mu);
     if (sessions.size() < options.max_connections) {
-      session = std::make_shared<Session>(this, std::move(socket));
+      if (tls) {
+        session = std::make_shared<StreamSession<TlsStream>>(this, std::move(socket));
+      } else {
+        session = std::make_shared<StreamSession<beast::tcp_stream>>(this, std::move(socket));
+      }
       sessions.emplace(session.get(), session);
     }
   }
@@ -591,6 +675,10 @@ Result<std::unique_ptr<Server>> Server::Start(ServerOptions options, const Route
                                     "Request body bytes handed to handlers.", {"handler"});
   s.connections = reg.NewGauge("vigil_http_connections", "Open HTTP connections.");
   s.in_flight = reg.NewGauge("vigil_http_requests_in_flight", "HTTP handlers running now.");
+
+  if (!s.options.tls_cert_pem.empty() || !s.options.tls_key_pem.empty()) {
+    if (Status st = SetUpTls(s.options, &s.tls); !st.ok()) return fail(st.message());
+  }
 
   boost::system::error_code ec;
   std::vector<tcp::endpoint> endpoints;

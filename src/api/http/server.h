@@ -13,6 +13,9 @@
 //  - A POST/PUT/PATCH with Content-Type application/x-www-form-urlencoded has
 //    its body parsed into Request::form.
 //  - Exceptions thrown by a handler become a 500 and are logged.
+//  - With tls_cert_pem and tls_key_pem set, every connection is HTTPS: a TLS
+//    handshake (TLS 1.2 or later, within read_timeout_ms) and then the same
+//    HTTP code. There is no plain-HTTP fallback on a TLS listener.
 //  - Slowloris protection: a request must arrive completely within
 //    read_timeout_ms of its first byte; an idle keep-alive connection is
 //    closed after idle_timeout_ms; a response must be written within
@@ -53,6 +56,9 @@ struct ServerOptions {
   size_t max_header_bytes = 64 << 10;     // request line and header fields together
   size_t max_connections = 4096;          // connections beyond this are closed at once
   metrics::Registry* registry = nullptr;  // null: a private registry
+  // PEM text of the certificate chain (leaf first) and its private key; both
+  // empty: plain HTTP. A bad pair fails Start.
+  std::string tls_cert_pem, tls_key_pem;
 };
 
 class Server {

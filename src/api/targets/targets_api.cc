@@ -40,6 +40,8 @@ bool Matches(const std::vector<model::Matcher>& ms, const model::Labels& labels)
   return true;
 }
 
+std::string CloudPool(const CloudTarget& c) { return "cloud/" + c.provider + "/" + c.name; }
+
 class Handlers {
  public:
   explicit Handlers(TargetsApiOptions o) : o_(std::move(o)) {}
@@ -59,6 +61,8 @@ class Handlers {
     std::sort(active.begin(), active.end(), [](const auto& a, const auto& b) {
       return a.pool != b.pool ? a.pool < b.pool : a.labels < b.labels;
     });
+    std::vector<CloudTarget> clouds;
+    if (show_active && o_.cloud_targets) clouds = o_.cloud_targets();
     std::vector<scrape::DroppedTarget> dropped;
     if (show_dropped) dropped = o_.manager->DroppedTargets();
     WriteData(res, [&](GoJsonWriter& w) {
@@ -82,6 +86,39 @@ class Handlers {
         w.KV("health", scrape::HealthName(t.status.health));
         w.KV("scrapeInterval", FormatPromDuration(t.interval_ms));
         w.KV("scrapeTimeout", FormatPromDuration(t.timeout_ms));
+        w.EndObject();
+      }
+      for (const auto& c : clouds) {
+        std::string pool = CloudPool(c);
+        if (!in_pool(pool)) continue;
+        std::string instance = c.provider + "/" + c.name;
+        w.StartObject();
+        w.Key("discoveredLabels");
+        WriteLabels(w, model::Labels::FromStrings({"__address__", instance, "job", c.name}));
+        w.Key("labels");
+        WriteLabels(w, model::Labels::FromStrings({"instance", instance, "job", c.name}));
+        w.KV("scrapePool", pool);
+        w.KV("scrapeUrl", c.url);
+        w.KV("globalUrl", GlobalUrl(c.url, o_.hostname));
+        w.KV("lastError", c.last_error);
+        w.KV("lastScrape", FormatGoTime(c.last_poll_ms));
+        w.Key("lastScrapeDuration");
+        w.Float(c.last_duration_s);
+        w.KV("health", c.health);
+        w.KV("scrapeInterval", FormatPromDuration(c.interval_ms));
+        w.KV("scrapeTimeout", FormatPromDuration(c.interval_ms));
+        w.Key("cloud");
+        w.StartObject();
+        w.KV("provider", c.provider);
+        w.Key("apiCalls");
+        w.Uint(c.api_calls);
+        w.Key("metricsRequested");
+        w.Uint(c.metrics_requested);
+        w.Key("estimatedCostUSD");
+        w.Float(c.estimated_cost_usd);
+        w.Key("samplesLastPoll");
+        w.Uint(c.samples_last_poll);
+        w.EndObject();
         w.EndObject();
       }
       w.EndArray();
@@ -155,6 +192,9 @@ class Handlers {
 
   void ScrapePools(const http::Request&, http::Response* res) {
     auto pools = o_.manager->Pools();
+    if (o_.cloud_targets) {
+      for (const auto& c : o_.cloud_targets()) pools.push_back(CloudPool(c));
+    }
     WriteData(res, [&](GoJsonWriter& w) {
       w.StartObject();
       w.Key("scrapePools");
