@@ -45,7 +45,8 @@ endif
 
 # Tests built with ThreadSanitizer: the modules with concurrency of their own.
 TSAN_TARGETS = vigil_task_pool_test vigil_tsdb_test vigil_tsdb_wal_test vigil_http_test vigil_promql_engine_concurrency_test \
-               vigil_scrape_test vigil_discovery_test vigil_httpclient_test
+               vigil_scrape_test vigil_discovery_test vigil_httpclient_test vigil_cloud_manager_test \
+               vigil_http_tls_test
 
 test: build
 	ctest --preset release
