@@ -126,7 +126,7 @@ class GcpCollector final : public cloud::Collector {
             start = std::max(it->second, end - cfg_.lookback_ms - cfg_.poll_interval_ms);
           }
           if (start >= end) continue;
-          Status s = FetchSeries(project, q, t, start, end, now_ms, sink, added);
+          Status s = FetchSeries(project, q, t, start, end, sink, added);
           if (s.IsCancelled()) return s;
           note(s);
           if (s.ok()) {
@@ -147,10 +147,11 @@ class GcpCollector final : public cloud::Collector {
   }
 
   // GET with the bearer token; one new token and retry on 401.
-  Result<httpclient::Response> AuthorizedGet(const std::string& url, std::string_view api,
-                                             int64_t now_ms) {
+  Result<httpclient::Response> AuthorizedGet(const std::string& url, std::string_view api) {
     for (int attempt = 0;; ++attempt) {
-      VIGIL_ASSIGN_OR_RETURN(std::string token, tokens_.Token(now_ms));
+      // Token lifetimes are the token server's wall clock, whatever time
+      // the poll is for (the JWT's iat must be close to Google's clock).
+      VIGIL_ASSIGN_OR_RETURN(std::string token, tokens_.Token(NowMillis()));
       httpclient::Request req;
       req.url = url;
       req.timeout_ms = cfg_.request_timeout_ms;
@@ -195,7 +196,7 @@ class GcpCollector final : public cloud::Collector {
     for (int page = 0; page < 1000; ++page) {
       std::string url = MetricDescriptorsListUrl(cfg_.endpoint, project, prefix, page_token);
       VIGIL_ASSIGN_OR_RETURN(httpclient::Response resp,
-                             AuthorizedGet(url, "metricDescriptors.list", now_ms));
+                             AuthorizedGet(url, "metricDescriptors.list"));
       VIGIL_ASSIGN_OR_RETURN(ListMetricDescriptorsResponse parsed,
                              ParseListMetricDescriptorsResponse(resp.body));
       // The same type can come from several (delegated) projects: once each.
@@ -209,8 +210,7 @@ class GcpCollector final : public cloud::Collector {
   }
 
   Status FetchSeries(const std::string& project, const config::GCPMetricQuery& q, const Target& t,
-                     int64_t start, int64_t end, int64_t now_ms, cloud::Sink* sink,
-                     uint64_t* added) {
+                     int64_t start, int64_t end, cloud::Sink* sink, uint64_t* added) {
     TimeSeriesQuery tq;
     tq.project_id = project;
     tq.metric_type = t.metric_type;
@@ -229,7 +229,7 @@ class GcpCollector final : public cloud::Collector {
     for (int page = 0; page < 10'000; ++page) {
       VIGIL_ASSIGN_OR_RETURN(
           httpclient::Response resp,
-          AuthorizedGet(TimeSeriesListUrl(cfg_.endpoint, tq), "timeSeries.list", now_ms));
+          AuthorizedGet(TimeSeriesListUrl(cfg_.endpoint, tq), "timeSeries.list"));
       auto parsed = ParseListTimeSeriesResponse(resp.body);
       if (!parsed.ok()) return parsed.status();
       for (const std::string& e : parsed->execution_errors) {
