@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 
+#include "base/json.h"
 #include "base/time.h"
 #include "tools/cloudsim/aws_internal.h"
 
@@ -76,35 +77,7 @@ Value DomToValue(simdjson::dom::element e, int depth) {
   return Value();
 }
 
-void AppendJsonString(std::string_view s, std::string* out) {
-  out->push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default:
-        if (c < 0x20) {
-          out->append(fmt::format("\\u{:04x}", c));
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out->push_back('"');
-}
+void AppendJsonString(std::string_view s, std::string* out) { ::vigil::AppendJsonString(out, s); }
 
 std::string FormatDouble(double d) {
   if (!std::isfinite(d)) return "0";

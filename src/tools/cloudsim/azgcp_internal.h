@@ -19,44 +19,14 @@
 #include <string_view>
 
 #include "api/http/http.h"
+#include "base/json.h"
 #include "base/time.h"
 #include "tools/cloudsim/sim_state.h"
 
 namespace vigil::cloudsim::internal {
 
 // s as a JSON string literal, quotes included.
-inline std::string JsonString(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
-  out += '"';
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          out += fmt::format("\\u{:04x}", c);
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
+inline std::string JsonString(std::string_view s) { return JsonQuote(s); }
 
 // A finite double as a JSON number (shortest form that reads back exactly).
 inline std::string JsonNumber(double v) {

@@ -1,6 +1,7 @@
 // Simulator::Start: the fleet, the keys, one router for every cloud, and the
 // plain and TLS listeners.
 #include "tools/cloudsim/cloudsim.h"
+#include "base/json.h"
 
 #include <fmt/format.h>
 #include <simdjson.h>
@@ -27,20 +28,7 @@ std::string FaultsJson(const Faults& f) {
       f.partial_rate);
 }
 
-std::string JsonStr(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(static_cast<char>(c));
-    } else if (c < 0x20) {
-      out += fmt::format("\\u{:04x}", c);
-    } else {
-      out.push_back(static_cast<char>(c));
-    }
-  }
-  return out + "\"";
-}
+std::string JsonStr(std::string_view s) { return JsonQuote(s); }
 
 // Applies the members present in a /sim/faults body; unknown members are errors.
 Status ParseFaults(std::string_view body, Faults* f) {

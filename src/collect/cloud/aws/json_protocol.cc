@@ -1,4 +1,5 @@
 #include "collect/cloud/aws/json_protocol.h"
+#include "base/json.h"
 
 #include <chrono>
 #include <cmath>
@@ -177,37 +178,6 @@ std::string DescribeAwsError(const AwsError& e) {
       e.code.empty() ? fmt::format("HTTP {}", httpclient::StatusText(e.http_status)) : e.code;
   if (e.message.empty()) return code;
   return fmt::format("{}: {}", code, e.message);
-}
-
-void AppendJsonString(std::string* out, std::string_view s) {
-  out->push_back('"');
-  for (char ch : s) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        *out += "\\\"";
-        break;
-      case '\\':
-        *out += "\\\\";
-        break;
-      case '\n':
-        *out += "\\n";
-        break;
-      case '\r':
-        *out += "\\r";
-        break;
-      case '\t':
-        *out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          *out += fmt::format("\\u{:04x}", c);
-        } else {
-          out->push_back(ch);
-        }
-    }
-  }
-  out->push_back('"');
 }
 
 int64_t EpochSecondsToMs(double s) {

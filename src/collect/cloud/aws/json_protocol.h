@@ -31,6 +31,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/json.h"
 #include "base/result.h"
 #include "base/status.h"
 #include "collect/cloud/aws/sigv4.h"
@@ -62,8 +63,7 @@ bool IsRetryable(const AwsError& e);
 // "Code: message" (or the HTTP status when there is no code).
 std::string DescribeAwsError(const AwsError& e);
 
-// Appends s to out as a JSON string literal (quotes included).
-void AppendJsonString(std::string* out, std::string_view s);
+// JSON string literals: vigil::AppendJsonString (base/json.h).
 
 // One RPC of the JSON protocols.
 struct JsonCall {

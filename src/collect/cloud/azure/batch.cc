@@ -1,4 +1,5 @@
 #include "collect/cloud/azure/batch.h"
+#include "base/json.h"
 
 #include <fmt/format.h>
 
@@ -125,37 +126,6 @@ std::string BatchUrl(std::string_view metrics_endpoint, const BatchQuery& q) {
   }
   url += fmt::format("&api-version={}", kBatchApiVersion);
   return url;
-}
-
-std::string JsonQuote(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          out += fmt::format("\\u{:04x}", c);
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
-  return out;
 }
 
 std::string BatchBody(const BatchQuery& q) {

@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/json.h"
 #include "base/result.h"
 
 namespace vigil::cloud::azure {
@@ -83,8 +84,5 @@ struct BatchResponse {
 };
 
 Result<BatchResponse> ParseBatchResponse(std::string_view body);
-
-// JSON string literal of s (quotes included), for request bodies.
-std::string JsonQuote(std::string_view s);
 
 }  // namespace vigil::cloud::azure

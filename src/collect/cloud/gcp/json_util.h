@@ -17,46 +17,13 @@
 
 #include <fmt/format.h>
 
+#include "base/json.h"
 #include "base/strconv.h"
 
 namespace vigil::gcp::json {
 
 // `"s"` with the escapes JSON requires (and \u00XX for other controls).
-inline void AppendString(std::string* out, std::string_view s) {
-  out->push_back('"');
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        *out += "\\\"";
-        break;
-      case '\\':
-        *out += "\\\\";
-        break;
-      case '\n':
-        *out += "\\n";
-        break;
-      case '\r':
-        *out += "\\r";
-        break;
-      case '\t':
-        *out += "\\t";
-        break;
-      case '\b':
-        *out += "\\b";
-        break;
-      case '\f':
-        *out += "\\f";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          *out += fmt::format("\\u{:04x}", static_cast<unsigned>(static_cast<unsigned char>(c)));
-        } else {
-          out->push_back(c);
-        }
-    }
-  }
-  out->push_back('"');
-}
+inline void AppendString(std::string* out, std::string_view s) { AppendJsonString(out, s); }
 
 inline std::string Quote(std::string_view s) {
   std::string out;
