@@ -1,5 +1,7 @@
 #include "collect/cloud/azure/batch.h"
+
 #include "base/json.h"
+#include "config/cloud_config.h"
 
 #include <fmt/format.h>
 
@@ -13,74 +15,16 @@
 namespace vigil::cloud::azure {
 
 Result<int64_t> ParseIsoDuration(std::string_view s) {
-  auto bad = [&] {
+  // The grammar is config's (the loader checks the same strings); Azure's
+  // windows are positive and at most a year.
+  std::optional<int64_t> ms = config::ParseIso8601DurationMs(s);
+  if (!ms || *ms <= 0 || *ms > 366 * kDay) {
     return Status::InvalidArgument(fmt::format("invalid ISO 8601 duration {:?}", s));
-  };
-  if (s.size() < 3 || (s[0] != 'P' && s[0] != 'p')) return bad();
-  bool in_time = false;
-  bool any = false;
-  double total_ms = 0;
-  size_t i = 1;
-  while (i < s.size()) {
-    char c = s[i];
-    if (c == 'T' || c == 't') {
-      if (in_time) return bad();
-      in_time = true;
-      ++i;
-      continue;
-    }
-    size_t start = i;
-    while (i < s.size() && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.')) ++i;
-    if (i == start || i == s.size() || i - start > 15) return bad();
-    std::string num(s.substr(start, i - start));
-    char* end = nullptr;
-    double v = std::strtod(num.c_str(), &end);
-    if (end != num.c_str() + num.size()) return bad();
-    char unit = static_cast<char>(s[i] & ~0x20);  // upper case
-    ++i;
-    if (!in_time && unit == 'D') {
-      total_ms += v * kDay;
-    } else if (in_time && unit == 'H') {
-      total_ms += v * kHour;
-    } else if (in_time && unit == 'M') {
-      total_ms += v * kMinute;
-    } else if (in_time && unit == 'S') {
-      total_ms += v * kSecond;
-    } else {
-      return bad();
-    }
-    any = true;
   }
-  if (!any || total_ms <= 0 || total_ms > 366.0 * kDay) return bad();
-  return static_cast<int64_t>(std::llround(total_ms));
+  return *ms;
 }
 
-std::string FormatIsoDuration(int64_t ms) {
-  if (ms <= 0) return "PT0S";
-  std::string out = "P";
-  if (ms >= kDay) {
-    out += fmt::format("{}D", ms / kDay);
-    ms %= kDay;
-  }
-  if (ms == 0) return out;
-  out += 'T';
-  if (ms >= kHour) {
-    out += fmt::format("{}H", ms / kHour);
-    ms %= kHour;
-  }
-  if (ms >= kMinute) {
-    out += fmt::format("{}M", ms / kMinute);
-    ms %= kMinute;
-  }
-  if (ms > 0) {
-    if (ms % kSecond == 0) {
-      out += fmt::format("{}S", ms / kSecond);
-    } else {
-      out += fmt::format("{}.{:03}S", ms / kSecond, ms % kSecond);
-    }
-  }
-  return out;
-}
+std::string FormatIsoDuration(int64_t ms) { return config::FormatIso8601Duration(ms); }
 
 QueryWindow ComputeWindow(int64_t now_ms, int64_t delay_ms, int64_t interval_ms,
                           int64_t timespan_ms) {
