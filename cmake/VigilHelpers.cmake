@@ -36,7 +36,7 @@ function(vigil_fuzz name source)
   file(MAKE_DIRECTORY ${corpus})
   add_test(NAME ${name}
     COMMAND ${CMAKE_COMMAND} -E env ASAN_OPTIONS=detect_leaks=1
-            $<TARGET_FILE:${name}> -max_total_time=20 -timeout=10 -rss_limit_mb=2048
+            $<TARGET_FILE:${name}> -max_total_time=10 -timeout=10 -rss_limit_mb=2048
             ${CMAKE_CURRENT_BINARY_DIR}/corpus-${name} ${corpus})
   set_tests_properties(${name} PROPERTIES LABELS fuzz TIMEOUT 120)
   file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/corpus-${name})
