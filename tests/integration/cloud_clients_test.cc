@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <thread>
@@ -26,25 +27,39 @@ constexpr const char* kAwsSecret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 constexpr const char* kNoFaults =
     R"({"throttle_rate":0,"error_rate":0,"latency_ms":0,"expire_tokens":false,"partial_rate":0})";
 
+// The port of a URL line "KEY=http://127.0.0.1:PORT" in endpoints.env, or 0.
+int EndpointPort(const std::string& env, const std::string& key) {
+  size_t at = env.find(key + "=");
+  if (at == std::string::npos) return 0;
+  size_t end = env.find('\n', at);
+  std::string url = env.substr(at, end == std::string::npos ? std::string::npos : end - at);
+  size_t colon = url.rfind(':');
+  return colon == std::string::npos ? 0 : std::atoi(url.c_str() + colon + 1);
+}
+
 class CloudClientsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir("vigil-cloudsim-clients");
-    http_port_ = FreePort();
-    https_port_ = FreePort();
     const char* bin = std::getenv("VIGIL_BINARY");
     ASSERT_NE(bin, nullptr);
-    sim_ = Process::Spawn({bin, "cloudsim", "--listen", fmt(http_port_), "--tls-listen",
-                           fmt(https_port_), "--state-dir", dir_->path() + "/state",
+    // Ephemeral ports: the simulator writes the bound ones to endpoints.env.
+    sim_ = Process::Spawn({bin, "cloudsim", "--listen", "127.0.0.1:0", "--tls-listen",
+                           "127.0.0.1:0", "--state-dir", dir_->path() + "/state",
                            "--write-credentials", dir_->path() + "/creds"},
                           dir_->path() + "/cloudsim.log")
                .release();
-    ASSERT_TRUE(WaitForHttp200(Http("/sim/stats"), 20000)) << sim_->Log();
-    // Credentials are written once the listeners are up; endpoints.env last.
-    for (int i = 0; i < 200 && ReadFileOrEmpty(Creds("endpoints.env")).empty(); ++i) {
+    std::string env;
+    for (int i = 0; i < 400; ++i) {
+      env = ReadFileOrEmpty(Creds("endpoints.env"));
+      if (EndpointPort(env, "VIGIL_CLOUDSIM_HTTPS") != 0) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    ASSERT_FALSE(ReadFileOrEmpty(Creds("endpoints.env")).empty()) << sim_->Log();
+    http_port_ = EndpointPort(env, "VIGIL_CLOUDSIM_HTTP");
+    https_port_ = EndpointPort(env, "VIGIL_CLOUDSIM_HTTPS");
+    ASSERT_NE(http_port_, 0) << sim_->Log();
+    ASSERT_NE(https_port_, 0) << sim_->Log();
+    ASSERT_TRUE(WaitForHttp200(Http("/sim/stats"), 20000)) << sim_->Log();
   }
   static void TearDownTestSuite() {
     if (sim_ != nullptr) sim_->Terminate(10000);
@@ -53,7 +68,6 @@ class CloudClientsTest : public ::testing::Test {
     sim_ = nullptr;
     dir_ = nullptr;
   }
-  static std::string fmt(int port) { return "127.0.0.1:" + std::to_string(port); }
   static std::string Http(const std::string& path = "") {
     return "http://127.0.0.1:" + std::to_string(http_port_) + path;
   }

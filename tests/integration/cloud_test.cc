@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <thread>
@@ -85,25 +86,38 @@ std::vector<Element> WaitFor(const std::string& base, const std::string& q, int 
   }
 }
 
+// The port of a URL line "KEY=http://127.0.0.1:PORT" in endpoints.env, or 0.
+int EndpointPort(const std::string& env, const std::string& key) {
+  size_t at = env.find(key + "=");
+  if (at == std::string::npos) return 0;
+  size_t end = env.find('\n', at);
+  std::string url = env.substr(at, end == std::string::npos ? std::string::npos : end - at);
+  size_t colon = url.rfind(':');
+  return colon == std::string::npos ? 0 : std::atoi(url.c_str() + colon + 1);
+}
+
 class CloudTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = std::make_unique<TempDir>("vigil-cloud-e2e");
-    http_port_ = FreePort();
-    https_port_ = FreePort();
     const char* bin = std::getenv("VIGIL_BINARY");
     ASSERT_NE(bin, nullptr);
-    sim_ =
-        Process::Spawn({bin, "cloudsim", "--listen", "127.0.0.1:" + std::to_string(http_port_),
-                        "--tls-listen", "127.0.0.1:" + std::to_string(https_port_), "--state-dir",
-                        dir_->path() + "/state", "--write-credentials", dir_->path() + "/creds"},
-                       dir_->path() + "/cloudsim.log");
-    ASSERT_TRUE(WaitForHttp200(SimUrl("/sim/stats"), 20000)) << sim_->Log();
-    // Credentials are written once the listeners are up; endpoints.env last.
-    for (int i = 0; i < 200 && ReadFileOrEmpty(Creds("endpoints.env")).empty(); ++i) {
+    // Ephemeral ports: the simulator writes the bound ones to endpoints.env.
+    sim_ = Process::Spawn(
+        {bin, "cloudsim", "--listen", "127.0.0.1:0", "--tls-listen", "127.0.0.1:0", "--state-dir",
+         dir_->path() + "/state", "--write-credentials", dir_->path() + "/creds"},
+        dir_->path() + "/cloudsim.log");
+    std::string env;
+    for (int i = 0; i < 400; ++i) {
+      env = ReadFileOrEmpty(Creds("endpoints.env"));
+      if (EndpointPort(env, "VIGIL_CLOUDSIM_HTTPS") != 0) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    ASSERT_FALSE(ReadFileOrEmpty(Creds("endpoints.env")).empty()) << sim_->Log();
+    http_port_ = EndpointPort(env, "VIGIL_CLOUDSIM_HTTP");
+    https_port_ = EndpointPort(env, "VIGIL_CLOUDSIM_HTTPS");
+    ASSERT_NE(http_port_, 0) << sim_->Log();
+    ASSERT_NE(https_port_, 0) << sim_->Log();
+    ASSERT_TRUE(WaitForHttp200(SimUrl("/sim/stats"), 20000)) << sim_->Log();
   }
   void TearDown() override {
     vigil_.reset();
