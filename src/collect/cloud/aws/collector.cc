@@ -30,6 +30,20 @@ namespace {
 // Guards against a server that never stops paginating.
 constexpr int kMaxPages = 1000;
 
+// A CloudWatch call in JSON 1.0 with the query-compatibility header, as
+// botocore 1.43 sends it.
+JsonCall CloudWatchCall(std::string api, const std::string& region, std::string body) {
+  JsonCall call;
+  call.api = std::move(api);
+  call.target_prefix = kCloudWatchTargetPrefix;
+  call.json_version = "1.0";
+  call.query_mode = true;
+  call.service = kCloudWatchService;
+  call.region = region;
+  call.body = std::move(body);
+  return call;
+}
+
 struct Target {
   MetricId metric;
   size_t metric_cfg = 0;  // index into the job's metrics
@@ -244,14 +258,8 @@ Result<Discovery> AwsCollector::Discover(size_t job_index, const std::string& re
     std::string token;
     std::set<std::string> seen_tokens;
     for (int page_no = 0; page_no < kMaxPages; ++page_no) {
-      JsonCall call;
-      call.api = "ListMetrics";
-      call.target_prefix = kCloudWatchTargetPrefix;
-      call.json_version = "1.0";
-      call.query_mode = true;
-      call.service = kCloudWatchService;
-      call.region = region;
-      call.body = ListMetricsRequest(ns, mc.name, job.recently_active_only, token);
+      JsonCall call = CloudWatchCall(
+          "ListMetrics", region, ListMetricsRequest(ns, mc.name, job.recently_active_only, token));
       Result<std::string> body = caller_.Call(call);
       if (!body.ok()) return body.status().WithContext("ListMetrics " + region);
       Result<ListMetricsPage> page = ParseListMetricsResponse(*body);
@@ -385,14 +393,8 @@ void AwsCollector::FetchQueries(const std::string& region, const QueriesByWindow
       std::string token;
       std::set<std::string> seen_tokens;
       for (int page_no = 0; page_no < kMaxPages; ++page_no) {
-        JsonCall call;
-        call.api = "GetMetricData";
-        call.target_prefix = kCloudWatchTargetPrefix;
-        call.json_version = "1.0";
-        call.query_mode = true;
-        call.service = kCloudWatchService;
-        call.region = region;
-        call.body = GetMetricDataRequest(queries, w.start_ms, w.end_ms, token);
+        JsonCall call = CloudWatchCall("GetMetricData", region,
+                                       GetMetricDataRequest(queries, w.start_ms, w.end_ms, token));
         Result<std::string> body = caller_.Call(call);
         if (!body.ok()) {
           if (!body.status().IsCancelled()) {
