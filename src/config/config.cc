@@ -914,6 +914,14 @@ class Loader {
                          std::string_view what) const;
   void ResolveCloud(CloudConfigs* c) const;
 
+  // logs (log_config.h).
+  Status Logs(const YAML::Node& n, LogsConfig* c) const;
+  Status LogSource(const YAML::Node& n, LogSourceConfig* s,
+                   const std::function<Status(const YAML::Node&,
+                                              std::map<std::string, std::string>*)>& labels) const;
+  Status LogStep(const YAML::Node& n, LogStepConfig* s) const;
+  Status LogForwarder(const YAML::Node& n, LogForwarderConfig* f) const;
+
   std::string Resolve(const std::string& p) const { return JoinDir(dir_, p); }
   void ResolveHTTPClient(HTTPClientConfig* c) const;
   void ResolveScrape(ScrapeConfig* s) const;
@@ -1447,6 +1455,534 @@ Status Loader::OTLP(const YAML::Node& n, OTLPConfig* o) const {
     }
     Status st = SanitizeAttributes(&o->promote_resource_attributes, "promoted");
     if (!st.ok()) return Err(n, "invalid 'promote_resource_attributes': " + st.message());
+  }
+  return Status::OK();
+}
+
+// ---- logs (Vigil's extension, log_config.h) --------------------------------
+
+namespace {
+const std::set<std::string, std::less<>> kLogStepTypes = {
+    "json",   "logfmt", "regex",  "syslog", "nginx",  "apache", "normalize",
+    "redact", "drop",   "sample", "labels", "metric", "lua"};
+const std::set<std::string, std::less<>> kRedactBuiltins = {
+    "email", "credit_card", "ipv4", "bearer_token", "aws_access_key", "jwt"};
+}  // namespace
+
+Status Loader::LogStep(const YAML::Node& n, LogStepConfig* s) const {
+  if (!n.IsMap() || n.size() != 1) {
+    return Err(n, "a pipeline step is a mapping with one key, the step type (e.g. \"- json: {}\")");
+  }
+  auto kv = *n.begin();
+  VIGIL_RETURN_IF_ERROR(Text(kv.first, &s->type));
+  s->line = kv.first.Mark().line + 1;
+  if (!kLogStepTypes.count(s->type)) {
+    return Err(kv.first, fmt::format("unknown pipeline step type {} (want one of {})",
+                                     GoQuote(s->type), fmt::join(kLogStepTypes, ", ")));
+  }
+  const YAML::Node& v = kv.second;
+  std::string go_type = "config.LogStep." + s->type;
+  auto str = [&](std::string_view key, std::string* out) {
+    return Field{key, [this, out](const YAML::Node& x) { return Text(x, out); }};
+  };
+  std::vector<Field> fields;
+  const std::string& t = s->type;
+  if (t == "json" || t == "logfmt" || t == "regex" || t == "syslog" || t == "nginx" ||
+      t == "apache") {
+    fields.push_back(str("source", &s->source));
+    fields.push_back(str("prefix", &s->prefix));
+    if (t == "regex") fields.push_back(str("expression", &s->expression));
+  } else if (t == "normalize") {
+    fields.push_back(
+        {"timestamp", [&](const YAML::Node& x) {
+           return Struct(
+               x, "config.LogTimestamp",
+               {{"field", [&](const YAML::Node& y) { return Text(y, &s->timestamp_field); }},
+                {"format", [&](const YAML::Node& y) { return Text(y, &s->timestamp_format); }}});
+         }});
+    fields.push_back({"severity", [&](const YAML::Node& x) {
+                        return Struct(x, "config.LogSeverity", {{"field", [&](const YAML::Node& y) {
+                                                                   return Text(y,
+                                                                               &s->severity_field);
+                                                                 }}});
+                      }});
+    fields.push_back({"body", [&](const YAML::Node& x) {
+                        return Struct(x, "config.LogBody", {{"field", [&](const YAML::Node& y) {
+                                                               return Text(y, &s->body_field);
+                                                             }}});
+                      }});
+  } else if (t == "redact") {
+    fields.push_back({"patterns", [&](const YAML::Node& x) { return StrList(x, &s->patterns); }});
+    fields.push_back({"keys", [&](const YAML::Node& x) { return StrList(x, &s->keys); }});
+    fields.push_back(str("replacement", &s->replacement));
+  } else if (t == "drop") {
+    fields.push_back(str("when", &s->when));
+  } else if (t == "sample") {
+    fields.push_back({"rate", [&](const YAML::Node& x) { return Float(x, &s->rate); }});
+    fields.push_back(str("when", &s->when));
+  } else if (t == "labels") {
+    fields.push_back({"add", [&](const YAML::Node& x) { return StrMap(x, &s->add); }});
+    fields.push_back({"rename", [&](const YAML::Node& x) { return StrMap(x, &s->rename); }});
+    fields.push_back({"remove", [&](const YAML::Node& x) { return StrList(x, &s->remove); }});
+    fields.push_back(
+        {"from_fields", [&](const YAML::Node& x) { return StrMap(x, &s->from_fields); }});
+  } else if (t == "metric") {
+    fields.push_back(str("name", &s->metric_name));
+    fields.push_back(str("type", &s->metric_type));
+    fields.push_back(str("value_field", &s->value_field));
+    fields.push_back(str("when", &s->when));
+    fields.push_back(
+        {"label_fields", [&](const YAML::Node& x) { return StrList(x, &s->label_fields); }});
+    fields.push_back({"buckets", [&](const YAML::Node& x) {
+                        s->buckets.clear();
+                        if (!x || x.IsNull()) return Status::OK();
+                        if (!x.IsSequence()) return TypeErr(x, "[]float64");
+                        for (const auto& b : x) {
+                          double d = 0;
+                          VIGIL_RETURN_IF_ERROR(Float(b, &d));
+                          s->buckets.push_back(d);
+                        }
+                        return Status::OK();
+                      }});
+  } else if (t == "lua") {
+    fields.push_back(str("file", &s->lua_file));
+    fields.push_back(str("code", &s->lua_code));
+    fields.push_back(str("function", &s->lua_function));
+    fields.push_back(
+        {"timeout", [&](const YAML::Node& x) { return Duration(x, &s->lua_timeout_ms); }});
+    fields.push_back(
+        {"memory_limit", [&](const YAML::Node& x) { return Size(x, &s->lua_memory_bytes); }});
+  }
+  VIGIL_RETURN_IF_ERROR(Struct(v, go_type, fields));
+
+  // What can be checked without the pipeline module.
+  auto bad_regex = [&](const std::string& re, std::string_view what) -> Status {
+    RE2 r(re, RE2::Quiet);
+    if (!r.ok())
+      return Err(v, fmt::format("{} step: invalid {} {}: {}", t, what, GoQuote(re), r.error()));
+    return Status::OK();
+  };
+  if (t == "regex") {
+    if (s->expression.empty()) return Err(n, "regex step needs an expression");
+    VIGIL_RETURN_IF_ERROR(bad_regex(s->expression, "expression"));
+    RE2 r(s->expression, RE2::Quiet);
+    if (r.NamedCapturingGroups().empty()) {
+      return Err(v, "regex step: the expression has no named group (?P<name>...)");
+    }
+  }
+  if (t == "redact") {
+    if (s->patterns.empty() && s->keys.empty()) {
+      return Err(n, "redact step needs patterns or keys");
+    }
+    for (const auto& p : s->patterns) {
+      if (!kRedactBuiltins.count(p)) VIGIL_RETURN_IF_ERROR(bad_regex(p, "pattern"));
+    }
+  }
+  if (t == "drop" && s->when.empty()) return Err(n, "drop step needs a when condition");
+  if (t == "sample" && !(s->rate >= 0 && s->rate <= 1)) {
+    return Err(v, fmt::format("sample step: rate must be between 0 and 1, got {}", s->rate));
+  }
+  if (t == "metric") {
+    if (s->metric_name.empty()) return Err(n, "metric step needs a name");
+    if (!ValidLabelName(s->metric_name, false)) {
+      return Err(v, fmt::format("metric step: invalid metric name {}", GoQuote(s->metric_name)));
+    }
+    if (s->metric_type != "counter" && s->metric_type != "histogram") {
+      return Err(v, fmt::format("metric step: type must be counter or histogram, got {}",
+                                GoQuote(s->metric_type)));
+    }
+    if (s->metric_type == "histogram" && s->value_field.empty()) {
+      return Err(v, "metric step: a histogram needs a value_field");
+    }
+    if (s->metric_type == "histogram" && s->buckets.empty()) {
+      s->buckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+    }
+    if (!std::is_sorted(s->buckets.begin(), s->buckets.end()) ||
+        std::adjacent_find(s->buckets.begin(), s->buckets.end()) != s->buckets.end()) {
+      return Err(v, "metric step: buckets must be in increasing order");
+    }
+  }
+  if (t == "lua") {
+    if (s->lua_file.empty() == s->lua_code.empty()) {
+      return Err(n, "lua step needs exactly one of file and code");
+    }
+    if (!s->lua_file.empty()) s->lua_file = Resolve(s->lua_file);
+    if (s->lua_timeout_ms <= 0) return Err(v, "lua step: timeout must be greater than 0");
+  }
+  if (t == "labels") {
+    for (const auto& m : {&s->add, &s->rename, &s->from_fields}) {
+      for (const auto& [k, val] : *m) {
+        if (!ValidLabelName(k, false)) {
+          return Err(v, fmt::format("labels step: invalid label name {}", GoQuote(k)));
+        }
+        if (m == &s->rename && !ValidLabelName(val, false)) {
+          return Err(v, fmt::format("labels step: invalid label name {}", GoQuote(val)));
+        }
+      }
+    }
+  }
+  return Status::OK();
+}
+
+Status Loader::Logs(const YAML::Node& n, LogsConfig* c) const {
+  std::vector<YAML::Node> source_nodes, pipeline_nodes, forwarder_nodes;
+  auto labels = [&](const YAML::Node& x, std::map<std::string, std::string>* out) -> Status {
+    VIGIL_RETURN_IF_ERROR(StrMap(x, out));
+    for (const auto& [k, v] : *out) {
+      // Log stream labels keep Loki's (legacy Prometheus) name syntax.
+      if (!ValidLabelName(k, false)) {
+        return Err(x, fmt::format("invalid label name {}", GoQuote(k)));
+      }
+      if (!model::IsValidUTF8(v)) return Err(x, fmt::format("invalid UTF-8 in label {}", k));
+    }
+    return Status::OK();
+  };
+  VIGIL_RETURN_IF_ERROR(Struct(
+      n, "config.LogsConfig",
+      {
+          {"enabled", [&](const YAML::Node& v) { return Bool(v, &c->enabled); }},
+          {"store",
+           [&](const YAML::Node& v) {
+             LogStoreConfig& s = c->store;
+             int64_t max_labels = s.max_labels_per_stream;
+             VIGIL_RETURN_IF_ERROR(Struct(
+                 v, "config.LogStoreConfig",
+                 {
+                     {"retention",
+                      [&](const YAML::Node& x) { return Duration(x, &s.retention_ms); }},
+                     {"retention_size",
+                      [&](const YAML::Node& x) { return Size(x, &s.retention_bytes); }},
+                     {"max_streams", [&](const YAML::Node& x) { return Uint(x, &s.max_streams); }},
+                     {"max_line_size",
+                      [&](const YAML::Node& x) { return Size(x, &s.max_line_bytes); }},
+                     {"max_labels_per_stream",
+                      [&](const YAML::Node& x) { return Int(x, &max_labels); }},
+                     {"reject_old_samples_max_age",
+                      [&](const YAML::Node& x) { return Duration(x, &s.reject_old_ms); }},
+                     {"creation_grace_period",
+                      [&](const YAML::Node& x) { return Duration(x, &s.reject_future_ms); }},
+                     {"fsync", [&](const YAML::Node& x) { return Bool(x, &s.fsync); }},
+                 }));
+             if (max_labels <= 0 || max_labels > 1000) {
+               return Err(v, "max_labels_per_stream must be between 1 and 1000");
+             }
+             s.max_labels_per_stream = static_cast<uint32_t>(max_labels);
+             if (s.max_line_bytes == 0) return Err(v, "max_line_size must be greater than 0");
+             if (s.max_streams == 0) return Err(v, "max_streams must be greater than 0");
+             return Status::OK();
+           }},
+          {"push",
+           [&](const YAML::Node& v) {
+             return Struct(
+                 v, "config.LogPushConfig",
+                 {
+                     {"pipeline", [&](const YAML::Node& x) { return Text(x, &c->push.pipeline); }},
+                     {"labels", [&](const YAML::Node& x) { return labels(x, &c->push.labels); }},
+                     {"max_body_size",
+                      [&](const YAML::Node& x) { return Size(x, &c->push.max_body_bytes); }},
+                 });
+           }},
+          {"sources",
+           [&](const YAML::Node& v) {
+             return List(v, "[]config.LogSourceConfig", "empty or null log source",
+                         [&](const YAML::Node& item) {
+                           LogSourceConfig s;
+                           VIGIL_RETURN_IF_ERROR(LogSource(item, &s, labels));
+                           c->sources.push_back(std::move(s));
+                           source_nodes.push_back(item);
+                           return Status::OK();
+                         });
+           }},
+          {"pipelines",
+           [&](const YAML::Node& v) {
+             return List(
+                 v, "[]config.LogPipelineConfig", "empty or null log pipeline",
+                 [&](const YAML::Node& item) {
+                   LogPipelineConfig p;
+                   VIGIL_RETURN_IF_ERROR(Struct(
+                       item, "config.LogPipelineConfig",
+                       {
+                           {"name", [&](const YAML::Node& x) { return Text(x, &p.name); }},
+                           {"steps",
+                            [&](const YAML::Node& x) {
+                              return List(x, "[]config.LogStep", "empty or null pipeline step",
+                                          [&](const YAML::Node& st) {
+                                            LogStepConfig step;
+                                            VIGIL_RETURN_IF_ERROR(LogStep(st, &step));
+                                            p.steps.push_back(std::move(step));
+                                            return Status::OK();
+                                          });
+                            }},
+                           {"routes",
+                            [&](const YAML::Node& x) {
+                              return List(x, "[]config.LogRoute", "empty or null route",
+                                          [&](const YAML::Node& r) {
+                                            LogRouteConfig route;
+                                            VIGIL_RETURN_IF_ERROR(
+                                                Struct(r, "config.LogRoute",
+                                                       {{"when",
+                                                         [&](const YAML::Node& y) {
+                                                           return Text(y, &route.when);
+                                                         }},
+                                                        {"sinks",
+                                                         [&](const YAML::Node& y) {
+                                                           return StrList(y, &route.sinks);
+                                                         }},
+                                                        {"stop", [&](const YAML::Node& y) {
+                                                           return Bool(y, &route.stop);
+                                                         }}}));
+                                            if (route.sinks.empty())
+                                              return Err(r, "a route needs sinks");
+                                            p.routes.push_back(std::move(route));
+                                            return Status::OK();
+                                          });
+                            }},
+                           {"sinks", [&](const YAML::Node& x) { return StrList(x, &p.sinks); }},
+                       }));
+                   if (p.name.empty()) return Err(item, "a log pipeline needs a name");
+                   c->pipelines.push_back(std::move(p));
+                   pipeline_nodes.push_back(item);
+                   return Status::OK();
+                 });
+           }},
+          {"forwarders",
+           [&](const YAML::Node& v) {
+             return List(v, "[]config.LogForwarderConfig", "empty or null log forwarder",
+                         [&](const YAML::Node& item) {
+                           LogForwarderConfig f;
+                           VIGIL_RETURN_IF_ERROR(LogForwarder(item, &f));
+                           c->forwarders.push_back(std::move(f));
+                           forwarder_nodes.push_back(item);
+                           return Status::OK();
+                         });
+           }},
+      }));
+
+  // Cross references: unique names, pipelines and sinks that exist.
+  std::set<std::string> sinks = {"store"};
+  for (size_t i = 0; i < c->forwarders.size(); ++i) {
+    const auto& f = c->forwarders[i];
+    if (f.name == "store") {
+      return Err(forwarder_nodes[i],
+                 "a forwarder may not be named \"store\" (the log store's name)");
+    }
+    if (!sinks.insert(f.name).second) {
+      return Err(forwarder_nodes[i],
+                 fmt::format("found multiple log forwarders named {}", GoQuote(f.name)));
+    }
+  }
+  std::set<std::string> pipelines;
+  for (size_t i = 0; i < c->pipelines.size(); ++i) {
+    const auto& p = c->pipelines[i];
+    if (!pipelines.insert(p.name).second) {
+      return Err(pipeline_nodes[i],
+                 fmt::format("found multiple log pipelines named {}", GoQuote(p.name)));
+    }
+    auto check_sinks = [&](const std::vector<std::string>& names) -> Status {
+      for (const auto& s : names) {
+        if (!sinks.count(s)) {
+          return Err(pipeline_nodes[i],
+                     fmt::format("log pipeline {} sends to {}, which is neither \"store\" nor a "
+                                 "forwarder",
+                                 GoQuote(p.name), GoQuote(s)));
+        }
+      }
+      return Status::OK();
+    };
+    VIGIL_RETURN_IF_ERROR(check_sinks(p.sinks));
+    for (const auto& r : p.routes) VIGIL_RETURN_IF_ERROR(check_sinks(r.sinks));
+  }
+  if (!pipelines.count("default")) {
+    LogPipelineConfig d;
+    d.name = "default";
+    c->pipelines.push_back(std::move(d));
+    pipelines.insert("default");
+  }
+  std::set<std::string> source_names;
+  for (size_t i = 0; i < c->sources.size(); ++i) {
+    const auto& s = c->sources[i];
+    if (!source_names.insert(s.name).second) {
+      return Err(source_nodes[i],
+                 fmt::format("found multiple log sources named {}", GoQuote(s.name)));
+    }
+    if (!pipelines.count(s.pipeline)) {
+      return Err(source_nodes[i],
+                 fmt::format("log source {} uses pipeline {}, which is not defined",
+                             GoQuote(s.name), GoQuote(s.pipeline)));
+    }
+  }
+  if (!pipelines.count(c->push.pipeline)) {
+    return Err(n, fmt::format("logs.push uses pipeline {}, which is not defined",
+                              GoQuote(c->push.pipeline)));
+  }
+  return Status::OK();
+}
+
+Status Loader::LogSource(
+    const YAML::Node& n, LogSourceConfig* s,
+    const std::function<Status(const YAML::Node&, std::map<std::string, std::string>*)>& labels)
+    const {
+  YAML::Node syslog_node, file_node;
+  bool has_syslog = false, has_file = false;
+  VIGIL_RETURN_IF_ERROR(Struct(
+      n, "config.LogSourceConfig",
+      {
+          {"name", [&](const YAML::Node& v) { return Text(v, &s->name); }},
+          {"type", [&](const YAML::Node& v) { return Text(v, &s->type); }},
+          {"labels", [&](const YAML::Node& v) { return labels(v, &s->labels); }},
+          {"pipeline", [&](const YAML::Node& v) { return Text(v, &s->pipeline); }},
+          {"syslog",
+           [&](const YAML::Node& v) {
+             syslog_node = v;
+             has_syslog = true;
+             SyslogSourceConfig& y = s->syslog;
+             return Struct(
+                 v, "config.SyslogSourceConfig",
+                 {
+                     {"listen", [&](const YAML::Node& x) { return Text(x, &y.listen); }},
+                     {"protocol", [&](const YAML::Node& x) { return Text(x, &y.protocol); }},
+                     {"framing", [&](const YAML::Node& x) { return Text(x, &y.framing); }},
+                     {"max_message_size",
+                      [&](const YAML::Node& x) { return Size(x, &y.max_message_bytes); }},
+                 });
+           }},
+          {"file",
+           [&](const YAML::Node& v) {
+             file_node = v;
+             has_file = true;
+             FileSourceConfig& f = s->file;
+             std::string start_at = "beginning";
+             VIGIL_RETURN_IF_ERROR(Struct(
+                 v, "config.FileSourceConfig",
+                 {
+                     {"paths", [&](const YAML::Node& x) { return StrList(x, &f.include); }},
+                     {"exclude", [&](const YAML::Node& x) { return StrList(x, &f.exclude); }},
+                     {"start_at", [&](const YAML::Node& x) { return Text(x, &start_at); }},
+                     {"multiline",
+                      [&](const YAML::Node& x) {
+                        return Struct(
+                            x, "config.Multiline",
+                            {
+                                {"start",
+                                 [&](const YAML::Node& y) { return Text(y, &f.multiline_start); }},
+                                {"max_lines",
+                                 [&](const YAML::Node& y) {
+                                   int64_t m = f.multiline_max_lines;
+                                   VIGIL_RETURN_IF_ERROR(Int(y, &m));
+                                   if (m <= 0 || m > 100000)
+                                     return Err(y,
+                                                "multiline.max_lines must be between 1 and 100000");
+                                   f.multiline_max_lines = static_cast<int>(m);
+                                   return Status::OK();
+                                 }},
+                                {"timeout",
+                                 [&](const YAML::Node& y) {
+                                   return PositiveDuration(y, &f.multiline_timeout_ms, "timeout");
+                                 }},
+                            });
+                      }},
+                     {"max_line_size",
+                      [&](const YAML::Node& x) { return Size(x, &f.max_line_bytes); }},
+                     {"read_rate",
+                      [&](const YAML::Node& x) { return Size(x, &f.read_rate_bytes_per_sec); }},
+                     {"poll_interval",
+                      [&](const YAML::Node& x) {
+                        return PositiveDuration(x, &f.poll_interval_ms, "poll_interval");
+                      }},
+                 }));
+             if (start_at != "beginning" && start_at != "end") {
+               return Err(
+                   v, fmt::format("start_at must be beginning or end, got {}", GoQuote(start_at)));
+             }
+             f.start_at_end = start_at == "end";
+             if (!f.multiline_start.empty()) {
+               RE2 re(f.multiline_start, RE2::Quiet);
+               if (!re.ok()) return Err(v, "invalid multiline.start: " + re.error());
+             }
+             for (auto& p : f.include) p = Resolve(p);
+             return Status::OK();
+           }},
+      }));
+  if (s->name.empty()) return Err(n, "a log source needs a name");
+  if (s->type == "syslog") {
+    if (s->syslog.listen.empty()) {
+      return Err(n, fmt::format("syslog source {} needs syslog.listen", GoQuote(s->name)));
+    }
+    if (s->syslog.protocol != "tcp" && s->syslog.protocol != "udp") {
+      return Err(syslog_node, fmt::format("syslog protocol must be tcp or udp, got {}",
+                                          GoQuote(s->syslog.protocol)));
+    }
+    if (s->syslog.framing != "auto" && s->syslog.framing != "newline" &&
+        s->syslog.framing != "octet_counting") {
+      return Err(syslog_node,
+                 fmt::format("syslog framing must be auto, newline or octet_counting, got {}",
+                             GoQuote(s->syslog.framing)));
+    }
+    if (has_file) return Err(file_node, "a syslog source takes no file section");
+  } else if (s->type == "file") {
+    if (s->file.include.empty()) {
+      return Err(n, fmt::format("file source {} needs file.paths", GoQuote(s->name)));
+    }
+    if (has_syslog) return Err(syslog_node, "a file source takes no syslog section");
+  } else {
+    return Err(n, fmt::format("log source {}: type must be syslog or file, got {}",
+                              GoQuote(s->name), GoQuote(s->type)));
+  }
+  return Status::OK();
+}
+
+Status Loader::LogForwarder(const YAML::Node& n, LogForwarderConfig* f) const {
+  VIGIL_RETURN_IF_ERROR(Struct(
+      n, "config.LogForwarderConfig",
+      {
+          {"name", [&](const YAML::Node& v) { return Text(v, &f->name); }},
+          {"type", [&](const YAML::Node& v) { return Text(v, &f->type); }},
+          {"url", [&](const YAML::Node& v) { return CloudURL(v, &f->url, "url"); }},
+          {"address", [&](const YAML::Node& v) { return Text(v, &f->address); }},
+          {"protocol", [&](const YAML::Node& v) { return Text(v, &f->protocol); }},
+          {"format", [&](const YAML::Node& v) { return Text(v, &f->syslog_format); }},
+          {"headers", [&](const YAML::Node& v) { return StrMap(v, &f->headers); }},
+          {"tenant_id", [&](const YAML::Node& v) { return Text(v, &f->tenant_id); }},
+          {"batch_wait",
+           [&](const YAML::Node& v) {
+             return PositiveDuration(v, &f->batch_wait_ms, "batch_wait");
+           }},
+          {"batch_size", [&](const YAML::Node& v) { return Size(v, &f->batch_bytes); }},
+          {"timeout",
+           [&](const YAML::Node& v) { return PositiveDuration(v, &f->timeout_ms, "timeout"); }},
+          {"min_backoff",
+           [&](const YAML::Node& v) {
+             return PositiveDuration(v, &f->min_backoff_ms, "min_backoff");
+           }},
+          {"max_backoff",
+           [&](const YAML::Node& v) {
+             return PositiveDuration(v, &f->max_backoff_ms, "max_backoff");
+           }},
+          {"queue_max_size", [&](const YAML::Node& v) { return Size(v, &f->queue_max_bytes); }},
+      }));
+  if (f->name.empty()) return Err(n, "a log forwarder needs a name");
+  std::string q = GoQuote(f->name);
+  if (f->type == "loki" || f->type == "http") {
+    if (f->url.empty()) return Err(n, fmt::format("{} forwarder {} needs a url", f->type, q));
+  } else if (f->type == "syslog") {
+    if (f->address.empty()) return Err(n, fmt::format("syslog forwarder {} needs an address", q));
+    if (f->protocol != "tcp" && f->protocol != "udp") {
+      return Err(n, fmt::format("syslog forwarder {}: protocol must be tcp or udp", q));
+    }
+    if (f->syslog_format != "rfc5424" && f->syslog_format != "rfc3164") {
+      return Err(n, fmt::format("syslog forwarder {}: format must be rfc5424 or rfc3164", q));
+    }
+  } else {
+    return Err(n, fmt::format("log forwarder {}: type must be loki, syslog or http, got {}", q,
+                              GoQuote(f->type)));
+  }
+  if (f->min_backoff_ms > f->max_backoff_ms) {
+    return Err(n, fmt::format("log forwarder {}: min_backoff is larger than max_backoff", q));
+  }
+  if (f->batch_bytes == 0)
+    return Err(n, fmt::format("log forwarder {}: batch_size must be > 0", q));
+  if (f->queue_max_bytes < f->batch_bytes) {
+    return Err(n, fmt::format("log forwarder {}: queue_max_size is smaller than batch_size", q));
   }
   return Status::OK();
 }
@@ -2323,6 +2859,7 @@ Result<Config> Loader::LoadRoot(const YAML::Node& root) {
            }},
           {"cloud_configs",
            [&](const YAML::Node& v) { return Cloud(v, &cfg.cloud_configs, &cloud_nodes); }},
+          {"logs", [&](const YAML::Node& v) { return Logs(v, &cfg.logs); }},
           {"vigil", [](const YAML::Node&) { return Status::OK(); }},  // src/app reads it
           Unsupported("tracing"),
       }));
@@ -2484,6 +3021,13 @@ Result<Config> Loader::LoadRoot(const YAML::Node& root) {
     }
   }
   ResolveCloud(&cfg.cloud_configs);
+  // Without a logs section, logs still flow: Loki push and OTLP into the
+  // default pipeline, which stores them.
+  if (cfg.logs.pipelines.empty()) {
+    LogPipelineConfig d;
+    d.name = "default";
+    cfg.logs.pipelines.push_back(std::move(d));
+  }
   return cfg;
 }
 

@@ -35,6 +35,7 @@
 
 #include "base/result.h"
 #include "config/cloud_config.h"
+#include "config/log_config.h"
 #include "model/labels.h"
 #include "process/relabel/relabel.h"
 
@@ -283,6 +284,7 @@ struct Config {
   StorageConfig storage;
   OTLPConfig otlp;
   CloudConfigs cloud_configs;  // Vigil's extension: see cloud_config.h
+  LogsConfig logs;             // Vigil's extension: see log_config.h
   int64_t runtime_gogc = 75;   // runtime.gogc: a Go GC knob, accepted and unused
   std::string source_file;     // path it was loaded from ("" for LoadString)
 };
