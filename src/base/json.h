@@ -1,7 +1,8 @@
 // JSON text for bodies Vigil writes itself: cloud API requests, the cloud
-// simulator's answers. RFC 8259 string escaping (", \, control characters;
-// everything else, UTF-8 included, as is). The Prometheus HTTP API has its
-// own Go-compatible writer (src/api/go_json.h), whose escaping differs.
+// simulator's answers, the Loki API. RFC 8259 string escaping (", \,
+// control characters; valid UTF-8 as is; each byte of invalid UTF-8 becomes
+// \ufffd, as Go's encoding/json writes it, so the output is always valid JSON). The Prometheus HTTP
+// API has its own Go-compatible writer (src/api/go_json.h), whose escaping differs.
 //
 // Thread-safety: pure functions.
 #pragma once

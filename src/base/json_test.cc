@@ -15,6 +15,16 @@ TEST(JsonTest, QuotesEscapesAndControlCharacters) {
   EXPECT_EQ(JsonQuote("Percentage CPU/é"), "\"Percentage CPU/é\"");
 }
 
+TEST(JsonTest, InvalidUtf8BecomesReplacementCharactersSoTheJsonStaysValid) {
+  EXPECT_EQ(JsonQuote("a\xff"
+                      "b"),
+            "\"a\\ufffdb\"");
+  EXPECT_EQ(JsonQuote("\xc3"), "\"\\ufffd\"");                        // cut sequence
+  EXPECT_EQ(JsonQuote("\xc0\xaf"), "\"\\ufffd\\ufffd\"");             // overlong '/'
+  EXPECT_EQ(JsonQuote("\xed\xa0\x80"), "\"\\ufffd\\ufffd\\ufffd\"");  // surrogate
+  EXPECT_EQ(JsonQuote("\xf0\x9f\x98\x80 \xe2\x82\xac"), "\"\xf0\x9f\x98\x80 \xe2\x82\xac\"");
+}
+
 TEST(JsonTest, AppendKeepsWhatIsThere) {
   std::string out = "{\"k\":";
   AppendJsonString(&out, "v");
