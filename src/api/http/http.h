@@ -58,6 +58,40 @@ struct Response {
 
 using Handler = std::function<void(const Request&, Response&)>;
 
+// A server-side WebSocket connection (RFC 6455), handed to a route's
+// websocket handler once the upgrade is done. Text messages only.
+//
+// Thread-safety: every method may be called from any thread (the tail loop
+// of an API runs on its own thread). The server keeps the connection open
+// until Close is called, the peer closes it, it fails, or the server shuts
+// down (then it closes with 1001 "going away"); closed() turns true in each
+// case. Messages the peer sends are read and dropped (pings are answered).
+class WebSocket {
+ public:
+  virtual ~WebSocket() = default;
+  // Queues a text message (sent in order). Blocks while more than a few MiB
+  // are queued unsent, so a slow reader slows the sender instead of growing
+  // memory (so the websocket handler itself, which runs on a server
+  // thread, must not send more than that). False once the connection is
+  // closed or closing.
+  virtual bool Send(std::string text) = 0;
+  // Sends what is queued, then a close frame with code and reason (RFC 6455
+  // 7.4: 1000 normal, 1008 policy violation, 1011 internal error). Idempotent.
+  virtual void Close(int code, std::string_view reason) = 0;
+  virtual bool closed() const = 0;
+  // Waits up to `timeout_ms` for the connection to close; returns closed().
+  virtual bool WaitClosed(int64_t timeout_ms) = 0;
+  // "ip:port" of the peer.
+  virtual const std::string& remote_addr() const = 0;
+};
+
+// Runs on a server thread right after the upgrade; must return at once
+// (start a thread or a timer for anything long).
+using WebSocketHandler = std::function<void(const Request&, std::shared_ptr<WebSocket>)>;
+// Runs before the upgrade: returning false answers `res` (a plain HTTP
+// response, e.g. 400 for a bad parameter) instead of upgrading.
+using WebSocketCheck = std::function<bool(const Request&, Response&)>;
+
 struct Route {
   std::vector<std::string> methods;  // empty: any method
   std::string path;                  // exact path, or a prefix if prefix is true
@@ -67,6 +101,11 @@ struct Route {
   // Largest request body accepted; larger ones get 413 before the body is read.
   uint64_t max_body_bytes = 0;  // 0: the server's default
   Handler handler;
+  // With a websocket handler, a GET carrying "Upgrade: websocket" (and
+  // the RFC 6455 handshake headers) becomes a WebSocket connection; other
+  // requests still go to `handler` (a route without one answers them 400).
+  WebSocketHandler websocket = {};
+  WebSocketCheck websocket_check = {};  // optional
 };
 
 // Matches requests to routes: an exact path wins over a prefix; among

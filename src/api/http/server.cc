@@ -16,8 +16,11 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <condition_variable>
 #include <ctime>
+#include <deque>
 #include <exception>
 #include <limits>
 #include <mutex>
@@ -33,6 +36,7 @@ namespace vigil::http {
 
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
+namespace websocket = boost::beast::websocket;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using SteadyClock = std::chrono::steady_clock;
@@ -208,6 +212,272 @@ struct Server::Impl {
 };
 
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// A WebSocket connection's state shared by the handle handlers hold (any
+// thread) and the session that owns the socket (its strand): the outbox of
+// messages to send and whether the connection is still open. The session
+// drains the outbox one message at a time ("the pump"); Send wakes the pump
+// by posting to the session's strand through `wake_`, which the session
+// clears when it ends, so a handle outliving the session (or the server)
+// never touches either.
+class WebSocketConn final : public WebSocket {
+ public:
+  // Send blocks while this much is queued unsent.
+  static constexpr size_t kMaxQueuedBytes = 4 << 20;
+
+  explicit WebSocketConn(std::string remote_addr) : remote_addr_(std::move(remote_addr)) {}
+
+  bool Send(std::string text) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return state_ != kOpen || queued_bytes_ < kMaxQueuedBytes; });
+    if (state_ != kOpen) return false;
+    queued_bytes_ += text.size();
+    outbox_.push_back(std::move(text));
+    WakeLocked();
+    return true;
+  }
+
+  void Close(int code, std::string_view reason) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (state_ != kOpen) return;
+    state_ = kClosing;
+    close_code_ = code;
+    // A close frame's payload is at most 125 bytes: 2 for the code.
+    close_reason_.assign(reason.substr(0, 123));
+    WakeLocked();
+    cv_.notify_all();
+  }
+
+  bool closed() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return state_ != kOpen;
+  }
+
+  bool WaitClosed(int64_t timeout_ms) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, std::chrono::milliseconds(std::max<int64_t>(0, timeout_ms)),
+                        [&] { return state_ != kOpen; });
+  }
+
+  const std::string& remote_addr() const override { return remote_addr_; }
+
+  // The session's side.
+  struct Next {
+    enum Kind { kNone, kText, kClose } kind = kNone;
+    std::string text;
+    int code = 0;
+  };
+
+  void Attach(std::function<void()> wake) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (state_ == kClosed) return;
+    wake_ = std::move(wake);
+    WakeLocked();  // Send or Close may have come first
+  }
+
+  // The next thing to send; kNone ends the pump until the next wake.
+  Next TakeNext() {
+    std::lock_guard<std::mutex> lock(mu_);
+    Next next;
+    if (state_ == kClosed) {
+      pump_active_ = false;
+    } else if (!outbox_.empty()) {
+      next.kind = Next::kText;
+      next.text = std::move(outbox_.front());
+      outbox_.pop_front();
+    } else if (state_ == kClosing && !close_sent_) {
+      close_sent_ = true;
+      next.kind = Next::kClose;
+      next.code = close_code_;
+      next.text = close_reason_;
+    } else {
+      pump_active_ = false;
+    }
+    return next;
+  }
+
+  void Sent(size_t bytes) {
+    std::lock_guard<std::mutex> lock(mu_);
+    queued_bytes_ -= std::min(queued_bytes_, bytes);
+    cv_.notify_all();
+  }
+
+  // The connection is over (closed by either side, failed, or the server
+  // stops): senders and waiters wake, nothing is posted any more.
+  void MarkClosed() {
+    std::lock_guard<std::mutex> lock(mu_);
+    state_ = kClosed;
+    wake_ = nullptr;
+    outbox_.clear();
+    queued_bytes_ = 0;
+    cv_.notify_all();
+  }
+
+ private:
+  enum State { kOpen, kClosing, kClosed };
+
+  void WakeLocked() {
+    if (pump_active_ || !wake_) return;
+    pump_active_ = true;
+    wake_();
+  }
+
+  const std::string remote_addr_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  State state_ = kOpen;
+  std::deque<std::string> outbox_;
+  size_t queued_bytes_ = 0;
+  bool pump_active_ = false;  // a wake is posted or a write is in flight
+  bool close_sent_ = false;
+  int close_code_ = 1000;
+  std::string close_reason_;
+  std::function<void()> wake_;  // posts Pump to the session's strand
+};
+
+// A connection after a WebSocket upgrade: takes over the StreamSession's
+// stream, does the handshake, then runs a read loop (dropping messages,
+// answering pings and noticing the peer's close) and the pump. Registered
+// with the server like any session, so Shutdown closes it (1001).
+template <class Stream>
+class WebSocketSession final : public SessionBase {
+ public:
+  WebSocketSession(Server::Impl* srv, Stream stream, net::any_io_executor executor,
+                   std::string remote_addr, std::string handler_name, SteadyClock::time_point start)
+      : srv_(srv),
+        executor_(std::move(executor)),
+        ws_(std::move(stream)),
+        conn_(std::make_shared<WebSocketConn>(remote_addr)),
+        handler_name_(std::move(handler_name)),
+        start_(start) {
+    srv_->connections->Add(1);
+  }
+
+  ~WebSocketSession() override {
+    conn_->MarkClosed();
+    srv_->connections->Add(-1);
+    std::lock_guard<std::mutex> lock(srv_->mu);
+    srv_->sessions.erase(this);
+    if (srv_->sessions.empty()) srv_->sessions_gone.notify_all();
+  }
+
+  void Start() override {}  // started by Accept
+  void OnShutdown() override { conn_->Close(1001, "server shutting down"); }
+  void ForceClose() override { Finish(); }
+  const net::any_io_executor& executor() const override { return executor_; }
+
+  // On the strand, right after the StreamSession read the upgrade request.
+  void Accept(bhttp::request<bhttp::string_body> msg, Request req, const Route* route) {
+    upgrade_ = std::move(msg);
+    req_ = std::move(req);
+    route_ = route;
+    // The websocket stream keeps its own timeouts; the TCP stream's timer
+    // would cut a quiet connection.
+    beast::get_lowest_layer(ws_).expires_never();
+    auto timeout = websocket::stream_base::timeout::suggested(beast::role_type::server);
+    timeout.handshake_timeout = std::chrono::milliseconds(srv_->options.read_timeout_ms);
+    timeout.idle_timeout = std::chrono::milliseconds(srv_->options.idle_timeout_ms);
+    timeout.keep_alive_pings = true;  // a ping at half the idle time keeps a live peer
+    ws_.set_option(timeout);
+    ws_.read_message_max(1 << 20);
+    ws_.async_accept(upgrade_, beast::bind_front_handler(&WebSocketSession::OnAccept, self()));
+  }
+
+ private:
+  std::shared_ptr<WebSocketSession> self() {
+    return std::static_pointer_cast<WebSocketSession>(shared_from_this());
+  }
+
+  void OnAccept(boost::system::error_code ec) {
+    double seconds = std::chrono::duration<double>(SteadyClock::now() - start_).count();
+    srv_->requests->With({handler_name_, ec ? "400" : "101"})->Inc();
+    srv_->durations->With({handler_name_})->Observe(seconds);
+    upgrade_ = {};
+    if (ec) {
+      srv_->log->debug("WebSocket handshake with {}: {}", conn_->remote_addr(), ec.message());
+      return Finish();
+    }
+    ws_.text(true);
+    std::weak_ptr<WebSocketSession> weak = self();
+    conn_->Attach([weak, ex = executor_] {
+      net::post(ex, [weak] {
+        if (auto s = weak.lock()) s->Pump();
+      });
+    });
+    Read();
+    try {
+      route_->websocket(req_, conn_);
+    } catch (const std::exception& e) {
+      srv_->log->error("WebSocket handler {} failed for {}: {}", handler_name_,
+                       conn_->remote_addr(), e.what());
+      conn_->Close(1011, "internal server error");
+    } catch (...) {
+      srv_->log->error("WebSocket handler {} failed for {}: unknown exception", handler_name_,
+                       conn_->remote_addr());
+      conn_->Close(1011, "internal server error");
+    }
+    req_ = Request();
+  }
+
+  void Read() {
+    ws_.async_read(read_buf_, beast::bind_front_handler(&WebSocketSession::OnRead, self()));
+  }
+
+  void OnRead(boost::system::error_code ec, size_t) {
+    // websocket::error::closed is the peer's close handshake done.
+    if (ec || finished_) return Finish();
+    read_buf_.consume(read_buf_.size());
+    Read();
+  }
+
+  void Pump() {
+    if (finished_) return;
+    WebSocketConn::Next next = conn_->TakeNext();
+    if (next.kind == WebSocketConn::Next::kText) {
+      out_ = std::move(next.text);
+      ws_.async_write(net::buffer(out_),
+                      beast::bind_front_handler(&WebSocketSession::OnWrite, self()));
+    } else if (next.kind == WebSocketConn::Next::kClose) {
+      websocket::close_reason reason(static_cast<websocket::close_code>(next.code));
+      reason.reason = next.text;
+      // Completes once the peer's close arrived (the read loop sees it) or
+      // the handshake timeout passed.
+      ws_.async_close(reason, [self = self()](boost::system::error_code ec) {
+        if (ec) self->Finish();
+      });
+    }
+  }
+
+  void OnWrite(boost::system::error_code ec, size_t) {
+    conn_->Sent(out_.size());
+    out_.clear();
+    if (ec) return Finish();
+    Pump();
+  }
+
+  void Finish() {
+    if (finished_) return;
+    finished_ = true;
+    conn_->MarkClosed();
+    boost::system::error_code ignored;
+    auto& lowest = beast::get_lowest_layer(ws_);
+    lowest.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest.close();
+  }
+
+  Server::Impl* const srv_;
+  const net::any_io_executor executor_;
+  websocket::stream<Stream> ws_;
+  std::shared_ptr<WebSocketConn> conn_;
+  const std::string handler_name_;
+  const SteadyClock::time_point start_;
+  bhttp::request<bhttp::string_body> upgrade_;
+  Request req_;
+  const Route* route_ = nullptr;
+  beast::flat_buffer read_buf_;
+  std::string out_;
+  bool finished_ = false;
+};
 
 // One connection over a Stream (beast::tcp_stream, or TlsStream). All
 // members are used only on the session's strand.
@@ -419,10 +689,17 @@ class StreamSession final : public SessionBase {
     }
     srv_->body_bytes->With({handler_name_})->Inc(static_cast<double>(req.body.size()));
 
+    const Route& route = *match_.route;
+    if (route.websocket && websocket::is_upgrade(msg)) return Upgrade(std::move(req));
+
     Response res;
     srv_->in_flight->Add(1);
     try {
-      match_.route->handler(req, res);
+      if (route.handler) {
+        route.handler(req, res);
+      } else {
+        res.Text(400, "bad request: this endpoint takes WebSocket connections only");
+      }
     } catch (const std::exception& e) {
       srv_->log->error("handler {} failed for {} {} from {}: {}", handler_name_, req.method,
                        req.target, remote_addr_, e.what());
@@ -441,6 +718,53 @@ class StreamSession final : public SessionBase {
       res.Text(500, "internal server error: invalid status code");
     }
     Send(std::move(res), msg.keep_alive());
+  }
+
+  // A GET with "Upgrade: websocket" on a WebSocket route: the route's check
+  // may answer plain HTTP instead; otherwise the stream moves to a
+  // WebSocketSession and this session ends.
+  void Upgrade(Request req) {
+    const Route& route = *match_.route;
+    bool keep_alive = parser_->get().keep_alive();
+    if (route.websocket_check) {
+      Response res;
+      bool upgrade = false;
+      try {
+        upgrade = route.websocket_check(req, res);
+      } catch (const std::exception& e) {
+        srv_->log->error("WebSocket check {} failed for {}: {}", handler_name_, remote_addr_,
+                         e.what());
+        res = Response();
+        res.Text(500, fmt::format("internal server error: {}", e.what()));
+      }
+      if (!upgrade) {
+        if (res.status < 100 || res.status > 999 || res.status == 101) {
+          res = Response();
+          res.Text(500, "internal server error: invalid status code");
+        }
+        return Send(std::move(res), keep_alive);
+      }
+    }
+    std::shared_ptr<WebSocketSession<Stream>> ws;
+    {
+      // Under mu, so that Shutdown (which sets shutting_down before taking
+      // its snapshot of the sessions) either sees this session or we see it.
+      std::lock_guard<std::mutex> lock(srv_->mu);
+      if (!srv_->shutting_down.load()) {
+        ws = std::make_shared<WebSocketSession<Stream>>(srv_, std::move(stream_), executor_,
+                                                        remote_addr_, handler_name_, start_);
+        srv_->sessions.emplace(ws.get(), ws);
+      }
+    }
+    if (!ws) {
+      Response res;
+      res.Text(503, "server shutting down");
+      return Send(std::move(res), false);
+    }
+    // The stream is gone: nothing of this session may touch it again.
+    state_ = State::kClosed;
+    start_ = SteadyClock::time_point();
+    ws->Accept(parser_->release(), std::move(req), &route);
   }
 
   // An error response from the server itself. The request body may be

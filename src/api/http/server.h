@@ -16,6 +16,14 @@
 //  - With tls_cert_pem and tls_key_pem set, every connection is HTTPS: a TLS
 //    handshake (TLS 1.2 or later, within read_timeout_ms) and then the same
 //    HTTP code. There is no plain-HTTP fallback on a TLS listener.
+//  - WebSocket (RFC 6455): a GET with "Upgrade: websocket" on a route with a
+//    `websocket` handler is upgraded (after the route's websocket_check, if
+//    any, allowed it) and the handler gets a WebSocket (http.h). The
+//    connection then has no read deadline; the server pings after half of
+//    idle_timeout_ms of silence and drops a peer that does not answer
+//    within idle_timeout_ms. Shutdown closes WebSockets with 1001 and waits
+//    for the close handshake within the grace period. Counted in
+//    vigil_http_requests_total with code 101.
 //  - Slowloris protection: a request must arrive completely within
 //    read_timeout_ms of its first byte; an idle keep-alive connection is
 //    closed after idle_timeout_ms; a response must be written within
