@@ -1551,7 +1551,7 @@ Status Loader::LogStep(const YAML::Node& n, LogStepConfig* s) const {
     fields.push_back(
         {"timeout", [&](const YAML::Node& x) { return Duration(x, &s->lua_timeout_ms); }});
     fields.push_back(
-        {"memory_limit", [&](const YAML::Node& x) { return Size(x, &s->lua_memory_bytes); }});
+        {"memory", [&](const YAML::Node& x) { return Size(x, &s->lua_memory_bytes); }});
   }
   VIGIL_RETURN_IF_ERROR(Struct(v, go_type, fields));
 
