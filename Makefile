@@ -17,7 +17,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 export CCACHE_MAXSIZE := 15G
 
-.PHONY: run test setup build debug asan tsan fuzz bench format clean
+.PHONY: run test setup build debug asan tsan fuzz bench bench-logs format clean
 
 setup:
 	@scripts/setup.sh
@@ -46,7 +46,8 @@ endif
 # Tests built with ThreadSanitizer: the modules with concurrency of their own.
 TSAN_TARGETS = vigil_task_pool_test vigil_tsdb_test vigil_tsdb_wal_test vigil_http_test vigil_promql_engine_concurrency_test \
                vigil_scrape_test vigil_discovery_test vigil_httpclient_test vigil_cloud_manager_test \
-               vigil_http_tls_test
+               vigil_http_tls_test vigil_logstore_test vigil_logs_syslog_server_test vigil_logs_tail_test \
+               vigil_api_loki_test vigil_forward_test
 
 test: build
 	ctest --preset release
@@ -72,6 +73,16 @@ fuzz: setup
 
 bench: build
 	@for b in build/release/bench/vigil_bench_*; do echo "== $$b"; $$b --benchmark_min_time=0.2; done
+
+# Log ingestion side by side with rsyslog and syslog-ng (../shared/bench/logs;
+# its setup.sh installs them, as root, with the same BENCH_WORK).
+# BENCH_ARGS e.g. "--lines 200000 --reps 1" for a smoke run.
+LOGBENCH_WORK ?= $(CURDIR)/build/logbench
+BENCH_ARGS ?=
+VIGIL_LOGBENCH_CMD = $(CURDIR)/build/release/vigil serve --listen 127.0.0.1:{port} --syslog-listen 127.0.0.1:{syslog_port} --data-dir {datadir} --tail {input_file} --tail.label job=logbench --no-host.enabled
+bench-logs: build
+	BENCH_WORK=$(LOGBENCH_WORK) ../shared/bench/logs/compare.sh --servers rsyslog,syslog-ng,custom \
+	  --custom-name vigil --custom-cmd '$(VIGIL_LOGBENCH_CMD)' $(BENCH_ARGS)
 
 format:
 	@git ls-files '*.h' '*.cc' | xargs clang-format -i

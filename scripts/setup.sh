@@ -18,6 +18,8 @@ PACKAGES=(
   prometheus prometheus-node-exporter victoria-metrics python3 python3-snappy curl
   # the clouds' official clients, run against `vigil cloudsim` (tests/clients)
   awscli python3-boto3 python3-google-auth nodejs
+  # log senders the logs tests run against `vigil serve` (logger is in util-linux)
+  rsyslog bsdutils
 )
 # Debian's npm is a package of its own; a nodejs from NodeSource carries npm.
 if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(npm); fi

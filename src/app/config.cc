@@ -125,7 +125,8 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg,
       "global",     "scrape_configs", "scrape_config_files",
       "rule_files", "remote_write",   "remote_read",
       "alerting",   "storage",        "tracing",
-      "otlp",       "runtime",        "cloud_configs"};
+      "otlp",       "runtime",        "cloud_configs",
+      "logs"};
   for (const auto& kv : root) {
     std::string key = kv.first.as<std::string>();
     if (key == "vigil" || kPrometheusSections.count(key)) continue;

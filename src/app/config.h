@@ -58,6 +58,12 @@ struct ServeConfig {
   // as Prometheus logs them only at debug).
   std::string scrape_failure_log_level = "debug";
 
+  // Logs (the config file's `logs:` section holds the rest). Sources given
+  // as flags, for quick starts and the log benchmark.
+  std::vector<std::string> syslog_listen;  // --syslog-listen host:port (TCP) or udp://host:port
+  std::vector<std::string> tail;           // --tail glob
+  std::vector<std::string> tail_labels;    // --tail.label name=value (stream labels of --tail)
+
   // Every command-line flag (all its long names) and its value as text, for
   // /api/v1/status/flags. Filled by main.
   std::vector<std::pair<std::string, std::string>> flag_values;

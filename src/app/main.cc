@@ -57,6 +57,15 @@ void AddServeFlags(CLI::App* cmd, ServeConfig* cfg, FlagText* text) {
       ->capture_default_str()
       ->group("Server");
 
+  cmd->add_option("--syslog-listen", cfg->syslog_listen,
+                  "Receive syslog on this address (TCP; udp://host:port for UDP); repeatable")
+      ->group("Logs");
+  cmd->add_option("--tail", cfg->tail, "Tail the files matching this glob; repeatable")
+      ->group("Logs");
+  cmd->add_option("--tail.label", cfg->tail_labels,
+                  "Stream label name=value for --tail files (e.g. job=app); repeatable")
+      ->group("Logs");
+
   cmd->add_option("--retention.time,--storage.tsdb.retention.time", text->retention_time,
                   "Delete blocks older than this (relative to the newest sample); 0 keeps all")
       ->default_str("15d")

@@ -28,6 +28,10 @@
 #ifdef VIGIL_WITH_CLOUD
 #include "collect/cloud/manager/cloud_manager.h"
 #endif
+#ifdef VIGIL_WITH_LOGS
+#include "api/loki/loki_api.h"
+#include "app/logs_runtime.h"
+#endif
 
 namespace vigil::app {
 
@@ -79,6 +83,9 @@ namespace cloud {
 class CloudManager;
 }
 #endif
+#ifndef VIGIL_WITH_LOGS
+class LogsRuntime;
+#endif
 
 // Loads the config file and hands it to the scrape manager and the cloud
 // manager, at start and on every reload (SIGHUP, POST /-/reload). A config
@@ -87,8 +94,8 @@ class CloudManager;
 class Reloader {
  public:
   Reloader(const ServeConfig& cfg, scrape::Manager* scrape, cloud::CloudManager* cloud,
-           metrics::Registry* registry)
-      : file_(cfg.config_file), scrape_(scrape), cloud_(cloud) {
+           LogsRuntime* logs, metrics::Registry* registry)
+      : file_(cfg.config_file), scrape_(scrape), cloud_(cloud), logs_(logs) {
     success_ = registry->NewGauge("vigil_config_last_reload_successful",
                                   "Whether the last configuration reload attempt was successful.");
     success_time_ = registry->NewGauge("vigil_config_last_reload_success_timestamp_seconds",
@@ -152,6 +159,9 @@ class Reloader {
 #ifdef VIGIL_WITH_CLOUD
     VIGIL_RETURN_IF_ERROR(cloud_->ApplyConfig(cfg));
 #endif
+#ifdef VIGIL_WITH_LOGS
+    VIGIL_RETURN_IF_ERROR(logs_->ApplyConfig(cfg));
+#endif
     std::lock_guard<std::mutex> lock(state_mu_);
     shown_yaml_ = std::move(shown);
     return Status::OK();
@@ -160,6 +170,7 @@ class Reloader {
   const std::string file_;
   scrape::Manager* scrape_;
   [[maybe_unused]] cloud::CloudManager* cloud_;
+  [[maybe_unused]] LogsRuntime* logs_;
   std::mutex mu_;  // one reload at a time
   mutable std::mutex state_mu_;
   bool last_ok_ = false;
@@ -282,10 +293,27 @@ int Serve(const ServeConfig& cfg) {
     cloud_manager.Stop();
 #endif
   };
-  Reloader reloader(cfg, &scraper, clouds, &registry);
+  // Logs: sources -> pipelines -> the log store and forwarders (logs:).
+#ifdef VIGIL_WITH_LOGS
+  LogsFlags logs_flags;
+  logs_flags.syslog_listen = cfg.syslog_listen;
+  logs_flags.tail = cfg.tail;
+  logs_flags.tail_labels = cfg.tail_labels;
+  LogsRuntime logs_runtime(cfg.data_dir, logs_flags, db->get(), &registry);
+  LogsRuntime* logs = &logs_runtime;
+#else
+  LogsRuntime* logs = nullptr;
+#endif
+  auto stop_logs = [&] {
+#ifdef VIGIL_WITH_LOGS
+    logs_runtime.Stop();
+#endif
+  };
+  Reloader reloader(cfg, &scraper, clouds, logs, &registry);
   if (Status rs = reloader.Reload(); !rs.ok()) {
     log->error("loading the config: {}", rs.message());
     stop_collection();
+    stop_logs();
     (void)(*db)->Close();
     return 2;
   }
@@ -329,6 +357,18 @@ int Serve(const ServeConfig& cfg) {
   tao.ready = &ready;
   tao.hostname = qo.runtime.hostname;
   api::targets::RegisterTargetsApi(&router, tao);
+
+#ifdef VIGIL_WITH_LOGS
+  if (logs_runtime.enabled()) {
+    api::loki::LokiApiOptions lo;
+    lo.reader = logs_runtime.reader();
+    lo.engine = logs_runtime.engine();
+    lo.push_sink = [logs] { return logs->push_sink(); };
+    lo.version = Version();
+    lo.registry = &registry;
+    api::loki::RegisterLokiApi(&router, lo);
+  }
+#endif
 
   if (cfg.host_enabled) {
     auto collector = host::Collector::New(host::Options{});
@@ -384,6 +424,10 @@ int Serve(const ServeConfig& cfg) {
   ready.store(false);
   stop_collection();
   (*server)->Shutdown(std::chrono::seconds(30));
+  // After the HTTP server: pushes in flight are done. Sources hand over what
+  // they hold, forwarders stop, the log store closes; derived metrics are
+  // flushed into the TSDB before it closes.
+  stop_logs();
   log->info("HTTP server stopped; flushing the head to disk");
   auto flush_start = std::chrono::steady_clock::now();
   Status s = (*db)->Close();

@@ -114,10 +114,11 @@ std::string Process::Log() const { return ReadFileOrEmpty(log_path_); }
 // --- Vigil ---
 
 std::unique_ptr<Vigil> Vigil::Start(const std::string& data_dir,
-                                    const std::vector<std::string>& extra_args) {
+                                    const std::vector<std::string>& extra_args,
+                                    const std::string& listen) {
   const char* bin = std::getenv("VIGIL_BINARY");
   if (bin == nullptr) throw std::runtime_error("VIGIL_BINARY is not set");
-  std::vector<std::string> argv = {bin, "serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir};
+  std::vector<std::string> argv = {bin, "serve", "--listen", listen, "--data-dir", data_dir};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   auto v = std::unique_ptr<Vigil>(new Vigil());
   std::string log = data_dir + ".log";

@@ -48,7 +48,8 @@ class Vigil {
  public:
   // Starts vigil serve on 127.0.0.1:0 with data in data_dir; waits until ready.
   static std::unique_ptr<Vigil> Start(const std::string& data_dir,
-                                      const std::vector<std::string>& extra_args = {});
+                                      const std::vector<std::string>& extra_args = {},
+                                      const std::string& listen = "127.0.0.1:0");
   std::string Url(const std::string& path) const;
   int port() const { return port_; }
   Process& process() { return *proc_; }

@@ -1,0 +1,347 @@
+#include "app/logs_runtime.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <mutex>
+#include <set>
+
+#include "base/file.h"
+#include "base/logging.h"
+#include "collect/logs/syslog/syslog.h"
+#include "collect/logs/tail/tailer.h"
+#include "forward/forwarder.h"
+#include "model/labels.h"
+#include "process/pipeline/pipeline.h"
+#include "query/logql/engine.h"
+#include "storage/logstore/logstore.h"
+
+namespace vigil::app {
+
+namespace {
+
+model::Labels LabelsFromMap(const std::map<std::string, std::string>& m) {
+  std::vector<model::Label> v;
+  v.reserve(m.size());
+  for (const auto& [k, val] : m) v.push_back({k, val});
+  return model::Labels::FromSorted(std::move(v));
+}
+
+logstore::LogStoreOptions StoreOptions(const config::LogStoreConfig& c) {
+  logstore::LogStoreOptions o;
+  o.retention_ms = c.retention_ms;
+  o.retention_bytes = c.retention_bytes;
+  o.max_streams = c.max_streams;
+  o.max_line_bytes = c.max_line_bytes;
+  o.max_labels_per_stream = c.max_labels_per_stream;
+  o.reject_old_ms = c.reject_old_ms;
+  o.reject_future_ms = c.reject_future_ms;
+  o.wal_sync = c.fsync ? logstore::WalSync::kBatch : logstore::WalSync::kNone;
+  return o;
+}
+
+// A path component from a source or forwarder name.
+std::string FileName(std::string_view name) {
+  std::string out;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.';
+    out.push_back(ok ? c : '_');
+  }
+  if (out.empty() || out == "." || out == "..") out = "_" + out;
+  return out;
+}
+
+// Stands in for the real sinks while a new config is checked.
+class NullSink : public model::LogSink {
+ public:
+  model::ConsumeResult Consume(model::LogBatch&) override { return {}; }
+};
+
+}  // namespace
+
+// ---- PipelineEntry ----------------------------------------------------------
+
+model::ConsumeResult LogsRuntime::PipelineEntry::Consume(model::LogBatch& batch) {
+  std::string pipeline;
+  {
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    pipeline = pipeline_;
+    if (!labels_.empty()) {
+      for (auto& r : batch.records) {
+        model::LabelsBuilder b;
+        b.Reset(r.stream);
+        for (const auto& [k, v] : labels_) b.Set(k, v);
+        r.stream = b.Build();
+      }
+    }
+  }
+  std::shared_lock<std::shared_mutex> lock(rt_->router_mu_);
+  if (rt_->router_ == nullptr) {
+    return {Status::Unavailable("the log pipeline is not running"), {}};
+  }
+  model::LogSink* sink = rt_->router_->Source(pipeline);
+  if (sink == nullptr) {
+    return {Status::Internal(fmt::format("log pipeline \"{}\" does not exist", pipeline)), {}};
+  }
+  return sink->Consume(batch);
+}
+
+void LogsRuntime::PipelineEntry::set_pipeline(std::string p) {
+  std::unique_lock<std::shared_mutex> lock(mu_);
+  pipeline_ = std::move(p);
+}
+
+void LogsRuntime::PipelineEntry::set_labels(std::map<std::string, std::string> labels) {
+  std::unique_lock<std::shared_mutex> lock(mu_);
+  labels_ = std::move(labels);
+}
+
+// ---- LogsRuntime ------------------------------------------------------------
+
+LogsRuntime::LogsRuntime(std::string data_dir, LogsFlags flags, storage::Appendable* metrics_out,
+                         metrics::Registry* registry)
+    : data_dir_(std::move(data_dir)),
+      flags_(std::move(flags)),
+      metrics_out_(metrics_out),
+      registry_(registry) {}
+
+LogsRuntime::~LogsRuntime() { Stop(); }
+
+logstore::LogReader* LogsRuntime::reader() const { return store_.get(); }
+
+Status LogsRuntime::OpenStore(const config::LogStoreConfig& sc) {
+  auto store = logstore::LogStore::Open(fs::Join(data_dir_, "logs"), StoreOptions(sc), registry_);
+  if (!store.ok()) {
+    return store.status().WithContext("opening the log store");
+  }
+  store_ = std::move(*store);
+  store_config_ = sc;
+  engine_ = std::make_unique<logql::Engine>(store_.get(), logql::EngineOptions{});
+  return Status::OK();
+}
+
+std::vector<config::LogSourceConfig> LogsRuntime::SourcesWithFlags(
+    const config::LogsConfig& logs) const {
+  std::vector<config::LogSourceConfig> out = logs.sources;
+  for (size_t i = 0; i < flags_.syslog_listen.size(); ++i) {
+    config::LogSourceConfig s;
+    s.name = fmt::format("flag-syslog-{}", i);
+    s.type = "syslog";
+    std::string addr = flags_.syslog_listen[i];
+    if (addr.rfind("udp://", 0) == 0) {
+      s.syslog.protocol = "udp";
+      addr = addr.substr(6);
+    } else if (addr.rfind("tcp://", 0) == 0) {
+      addr = addr.substr(6);
+    }
+    s.syslog.listen = addr;
+    out.push_back(std::move(s));
+  }
+  if (!flags_.tail.empty()) {
+    config::LogSourceConfig s;
+    s.name = "flag-tail";
+    s.type = "file";
+    s.file.include = flags_.tail;
+    for (const auto& kv : flags_.tail_labels) {
+      auto eq = kv.find('=');
+      if (eq != std::string::npos) s.labels[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+Result<std::unique_ptr<LogsRuntime::RunningSource>> LogsRuntime::StartSource(
+    const config::LogSourceConfig& sc) {
+  auto rs = std::make_unique<RunningSource>();
+  rs->config = sc;
+  rs->entry = std::make_unique<PipelineEntry>(this, sc.pipeline);
+  if (sc.type == "syslog") {
+    logs::SyslogServerOptions o;
+    o.name = sc.name;
+    o.listen = sc.syslog.listen;
+    o.protocol = sc.syslog.protocol == "udp" ? logs::SyslogServerOptions::Protocol::kUdp
+                                             : logs::SyslogServerOptions::Protocol::kTcp;
+    if (sc.syslog.framing == "newline") {
+      o.framing = logs::SyslogServerOptions::Framing::kNewline;
+    } else if (sc.syslog.framing == "octet_counting") {
+      o.framing = logs::SyslogServerOptions::Framing::kOctetCounting;
+    }
+    o.max_message_bytes = sc.syslog.max_message_bytes;
+    o.threads = 2;  // the connections of a busy sender spread over both cores
+    o.labels = LabelsFromMap(sc.labels);
+    o.registry = registry_;
+    auto server = logs::SyslogServer::Start(std::move(o), rs->entry.get());
+    if (!server.ok()) {
+      return server.status().WithContext(fmt::format("log source \"{}\"", sc.name));
+    }
+    rs->syslog = std::move(*server);
+  } else if (sc.type == "file") {
+    logs::TailerOptions o;
+    o.name = sc.name;
+    o.include = sc.file.include;
+    o.exclude = sc.file.exclude;
+    o.labels = LabelsFromMap(sc.labels);
+    o.start_at_end = sc.file.start_at_end;
+    o.multiline_start = sc.file.multiline_start;
+    o.multiline_max_lines = sc.file.multiline_max_lines;
+    o.multiline_timeout_ms = static_cast<int>(sc.file.multiline_timeout_ms);
+    o.max_line_bytes = sc.file.max_line_bytes;
+    o.read_rate_bytes_per_sec = sc.file.read_rate_bytes_per_sec;
+    o.poll_interval_ms = static_cast<int>(sc.file.poll_interval_ms);
+    std::string dir = fs::Join(data_dir_, "tail-positions");
+    VIGIL_RETURN_IF_ERROR(fs::CreateDirs(dir));
+    o.positions_file = fs::Join(dir, FileName(sc.name) + ".positions");
+    logstore::LogStore* store = store_.get();
+    o.initial_state = [store](const std::string& source) { return store->SourceState(source); };
+    o.registry = registry_;
+    auto tailer = logs::Tailer::Start(std::move(o), rs->entry.get());
+    if (!tailer.ok()) {
+      return tailer.status().WithContext(fmt::format("log source \"{}\"", sc.name));
+    }
+    rs->tailer = std::move(*tailer);
+  }
+  return rs;
+}
+
+Status LogsRuntime::ApplyConfig(const config::Config& cfg) {
+  auto log = log::Get("logs");
+  if (stopped_) return Status::FailedPrecondition("the logs runtime is stopped");
+  config::LogsConfig logs = cfg.logs;
+  if (!logs.enabled) {
+    if (store_ != nullptr) log->warn("logs.enabled: false takes effect at the next start");
+    if (store_ == nullptr) return Status::OK();
+  }
+  bool has_default = false;
+  for (const auto& p : logs.pipelines) has_default |= p.name == "default";
+  if (!has_default) {
+    config::LogPipelineConfig d;
+    d.name = "default";
+    logs.pipelines.push_back(std::move(d));
+  }
+  if (store_ == nullptr) {
+    VIGIL_RETURN_IF_ERROR(OpenStore(logs.store));
+  } else if (!(logs.store == store_config_)) {
+    log->warn("changes to logs.store take effect at the next start");
+  }
+
+  // Check the pipelines first, against stand-in sinks, so that a bad config
+  // is refused before anything running is touched.
+  NullSink null_sink;
+  pipeline::RouterOptions ro;
+  ro.config = &logs;
+  ro.config_dir = cfg.source_file.empty()
+                      ? std::string(".")
+                      : std::filesystem::path(cfg.source_file).parent_path().string();
+  ro.metrics_out = metrics_out_;
+  ro.registry = registry_;
+  ro.sinks["store"] = &null_sink;
+  for (const auto& fc : logs.forwarders) ro.sinks[fc.name] = &null_sink;
+  {
+    metrics::Registry scratch;
+    pipeline::RouterOptions check = ro;
+    check.registry = &scratch;
+    auto checked = pipeline::Router::Make(check);
+    if (!checked.ok()) return checked.status();
+  }
+
+  // Forwarders: keep the unchanged, start the new and changed ones. (A
+  // forwarder that fails to start leaves the ones before it started: its
+  // error is returned and the next reload tries again.)
+  std::map<std::string, RunningForwarder> next_forwarders;
+  for (const auto& fc : logs.forwarders) {
+    auto it = forwarders_.find(fc.name);
+    if (it != forwarders_.end() && it->second.config == fc) {
+      next_forwarders[fc.name] = std::move(it->second);
+      forwarders_.erase(it);
+      continue;
+    }
+    std::string dir = fs::Join(fs::Join(data_dir_, "forward"), FileName(fc.name));
+    // The old forwarder of a changed config holds the queue directory: stop
+    // it first (what it holds stays queued on disk for the new one).
+    if (it != forwarders_.end()) {
+      it->second.forwarder->Stop(0);
+      forwarders_.erase(it);
+    }
+    auto f = forward::Forwarder::Start(fc, dir, registry_);
+    if (!f.ok()) {
+      for (auto& [name, rf] : next_forwarders) forwarders_[name] = std::move(rf);
+      return f.status().WithContext(fmt::format("log forwarder \"{}\"", fc.name));
+    }
+    next_forwarders[fc.name] = RunningForwarder{fc, std::move(*f)};
+  }
+
+  ro.sinks["store"] = store_.get();
+  for (auto& [name, rf] : next_forwarders) ro.sinks[name] = rf.forwarder.get();
+  auto router = pipeline::Router::Make(ro);
+  if (!router.ok()) {
+    for (auto& [name, rf] : next_forwarders) forwarders_[name] = std::move(rf);
+    return router.status();
+  }
+  {
+    std::unique_lock<std::shared_mutex> lock(router_mu_);
+    std::swap(router_, *router);
+  }
+  // The old router (now in *router) may still hold pointers to removed
+  // forwarders; no Consume can reach it any more.
+  router->reset();
+  for (auto& [name, rf] : forwarders_) rf.forwarder->Stop(5000);
+  forwarders_ = std::move(next_forwarders);
+
+  push_entry_.set_pipeline(logs.push.pipeline);
+  push_entry_.set_labels(logs.push.labels);
+
+  // Sources: stop the removed and changed ones, start the new and changed.
+  std::vector<config::LogSourceConfig> wanted = SourcesWithFlags(logs);
+  std::set<std::string> wanted_names;
+  for (const auto& sc : wanted) wanted_names.insert(sc.name);
+  for (auto it = sources_.begin(); it != sources_.end();) {
+    bool keep = false;
+    for (const auto& sc : wanted) keep |= sc.name == it->first && sc == it->second->config;
+    if (keep) {
+      ++it;
+      continue;
+    }
+    if (it->second->syslog) it->second->syslog->Stop();
+    if (it->second->tailer) it->second->tailer->Stop();
+    it = sources_.erase(it);
+  }
+  Status first_error;
+  for (const auto& sc : wanted) {
+    if (sources_.count(sc.name)) continue;
+    auto rs = StartSource(sc);
+    if (!rs.ok()) {
+      log->error("{}", rs.status().message());
+      if (first_error.ok()) first_error = rs.status();
+      continue;
+    }
+    sources_[sc.name] = std::move(*rs);
+  }
+  return first_error;
+}
+
+void LogsRuntime::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  for (auto& [name, rs] : sources_) {
+    if (rs->syslog) rs->syslog->Stop();
+    if (rs->tailer) rs->tailer->Stop();
+  }
+  sources_.clear();
+  {
+    std::unique_lock<std::shared_mutex> lock(router_mu_);
+    if (router_) router_->Flush();
+    router_.reset();
+  }
+  for (auto& [name, rf] : forwarders_) rf.forwarder->Stop(5000);
+  forwarders_.clear();
+  engine_.reset();
+  if (store_ != nullptr) {
+    Status s = store_->Close();
+    if (!s.ok()) log::Get("logs")->error("closing the log store: {}", s.ToString());
+    store_.reset();
+  }
+}
+
+}  // namespace vigil::app
