@@ -7,6 +7,9 @@
 #include "base/file.h"
 #include "collect/discovery/discovery.h"
 #include "config/config.h"
+#ifdef VIGIL_WITH_LOGS
+#include "app/logs_runtime.h"
+#endif
 
 namespace vigil::app {
 
@@ -65,6 +68,12 @@ int CheckConfig(const std::vector<std::string>& files, std::FILE* out) {
     size_t rule_files = 0;
     for (const auto& pattern : cfg->rule_files) rule_files += Glob(pattern).size();
     bool sd_ok = CheckSDFiles(*cfg, out);
+#ifdef VIGIL_WITH_LOGS
+    if (Status ls = CheckLogPipelines(*cfg); !ls.ok()) {
+      fmt::print(out, "  FAILED: {}: {}\n", file, ls.message());
+      sd_ok = false;
+    }
+#endif
     all_ok = all_ok && sd_ok;
     if (rule_files > 0) {
       fmt::print(out, "  SUCCESS: {} rule files found\n", rule_files);

@@ -1,6 +1,9 @@
 #include "app/config.h"
+#include "app/check.h"
 
 #include <gtest/gtest.h>
+
+#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -142,6 +145,29 @@ TEST(ConfigTest, ByteSizes) {
   EXPECT_FALSE(ParseByteSize("lots").ok());
   EXPECT_FALSE(ParseByteSize("GB").ok());
 }
+
+#ifdef VIGIL_WITH_LOGS
+TEST(CheckConfigTest, ABadPipelineConditionFailsTheCheckWithItsStepLine) {
+  char path[] = "/tmp/vigil_check_logs_XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  {
+    std::ofstream f(path);
+    f << "logs:\n  pipelines:\n    - name: default\n      steps:\n"
+      << "        - drop: {when: 'severity_number <<< 3'}\n";
+  }
+  std::FILE* out = std::tmpfile();
+  EXPECT_EQ(CheckConfig({path}, out), 1);
+  std::rewind(out);
+  std::string text(4096, '\0');
+  text.resize(std::fread(text.data(), 1, text.size(), out));
+  std::fclose(out);
+  std::remove(path);
+  EXPECT_NE(text.find("FAILED"), std::string::npos) << text;
+  EXPECT_NE(text.find("step 1 (drop, line 5)"), std::string::npos) << text;
+}
+#endif
 
 }  // namespace
 }  // namespace vigil::app

@@ -60,6 +60,36 @@ class NullSink : public model::LogSink {
 
 }  // namespace
 
+Status CheckLogPipelines(const config::Config& cfg) {
+  config::LogsConfig logs = cfg.logs;
+  bool has_default = false;
+  for (const auto& p : logs.pipelines) has_default |= p.name == "default";
+  if (!has_default) {
+    config::LogPipelineConfig d;
+    d.name = "default";
+    logs.pipelines.push_back(std::move(d));
+  }
+  NullSink null_sink;
+  metrics::Registry scratch;
+  pipeline::RouterOptions ro;
+  ro.config = &logs;
+  ro.config_dir = cfg.source_file.empty()
+                      ? std::string(".")
+                      : std::filesystem::path(cfg.source_file).parent_path().string();
+  ro.registry = &scratch;
+  ro.derived_metrics_interval_ms = 0;  // no flusher thread
+  ro.sinks["store"] = &null_sink;
+  for (const auto& fc : logs.forwarders) ro.sinks[fc.name] = &null_sink;
+  // Metric steps need an Appendable; a check never appends.
+  class NoAppendable : public storage::Appendable {
+   public:
+    std::unique_ptr<storage::Appender> NewAppender() override { return nullptr; }
+  } no_appendable;
+  ro.metrics_out = &no_appendable;
+  auto router = pipeline::Router::Make(ro);
+  return router.ok() ? Status::OK() : router.status();
+}
+
 // ---- PipelineEntry ----------------------------------------------------------
 
 model::ConsumeResult LogsRuntime::PipelineEntry::Consume(model::LogBatch& batch) {
@@ -228,7 +258,7 @@ Status LogsRuntime::ApplyConfig(const config::Config& cfg) {
 
   // Check the pipelines first, against stand-in sinks, so that a bad config
   // is refused before anything running is touched.
-  NullSink null_sink;
+  VIGIL_RETURN_IF_ERROR(CheckLogPipelines(cfg));
   pipeline::RouterOptions ro;
   ro.config = &logs;
   ro.config_dir = cfg.source_file.empty()
@@ -236,15 +266,6 @@ Status LogsRuntime::ApplyConfig(const config::Config& cfg) {
                       : std::filesystem::path(cfg.source_file).parent_path().string();
   ro.metrics_out = metrics_out_;
   ro.registry = registry_;
-  ro.sinks["store"] = &null_sink;
-  for (const auto& fc : logs.forwarders) ro.sinks[fc.name] = &null_sink;
-  {
-    metrics::Registry scratch;
-    pipeline::RouterOptions check = ro;
-    check.registry = &scratch;
-    auto checked = pipeline::Router::Make(check);
-    if (!checked.ok()) return checked.status();
-  }
 
   // Forwarders: keep the unchanged, start the new and changed ones. (A
   // forwarder that fails to start leaves the ones before it started: its

@@ -54,6 +54,12 @@ struct LogsFlags {
   std::vector<std::string> tail_labels;    // --tail.label name=value
 };
 
+// Checks what only the pipeline module can check (conditions, templates,
+// Lua syntax, timestamp layouts), for `vigil check config`: builds the
+// pipelines against stand-in sinks. Errors name the pipeline and the step's
+// line.
+Status CheckLogPipelines(const config::Config& cfg);
+
 class LogsRuntime {
  public:
   LogsRuntime(std::string data_dir, LogsFlags flags, storage::Appendable* metrics_out,
