@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "base/ascii.h"
 #include "base/json.h"
 
 namespace vigil::forward {
@@ -77,13 +78,6 @@ constexpr std::string_view kFacilities[] = {
     "kern",   "user",   "mail",     "daemon", "auth",   "syslog",   "lpr",     "news",
     "uucp",   "cron",   "authpriv", "ftp",    "ntp",    "security", "console", "solaris-cron",
     "local0", "local1", "local2",   "local3", "local4", "local5",   "local6",  "local7"};
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 int SeverityFromText(std::string_view text) {
   static constexpr std::pair<std::string_view, int> kNames[] = {

@@ -9,6 +9,8 @@
 
 #include "process/pipeline/step.h"
 
+#include "base/ascii.h"
+
 namespace vigil::pipeline {
 
 namespace {
@@ -85,16 +87,6 @@ bool LuhnValid(std::string_view s) {
     ++n;
   }
   return n >= 13 && sum % 10 == 0;
-}
-
-char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (Lower(a[i]) != Lower(b[i])) return false;
-  }
-  return true;
 }
 
 struct Pattern {

@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "api/http/http.h"
+#include "base/ascii.h"
 #include "base/json.h"
 #include "base/time.h"
 #include "tools/cloudsim/sim_state.h"
@@ -187,10 +188,6 @@ inline std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
-}
-
-inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && Lower(a) == Lower(b);
 }
 
 // A stable 64-bit hash (FNV-1a), for deterministic simulated events.
