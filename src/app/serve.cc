@@ -157,7 +157,16 @@ class Reloader {
     }
     VIGIL_RETURN_IF_ERROR(scrape_->ApplyConfig(cfg));
 #ifdef VIGIL_WITH_CLOUD
-    VIGIL_RETURN_IF_ERROR(cloud_->ApplyConfig(cfg));
+    {
+      // An entry with no metrics to poll only lends its credentials to the
+      // cloud log sources that name it: no collector, no target.
+      config::Config polled = cfg;
+      config::CloudConfigs& c = polled.cloud_configs;
+      std::erase_if(c.aws, [](const auto& a) { return a.discovery.empty(); });
+      std::erase_if(c.azure, [](const auto& a) { return a.resources.empty(); });
+      std::erase_if(c.gcp, [](const auto& g) { return g.metrics.empty(); });
+      VIGIL_RETURN_IF_ERROR(cloud_->ApplyConfig(polled));
+    }
 #endif
 #ifdef VIGIL_WITH_LOGS
     VIGIL_RETURN_IF_ERROR(logs_->ApplyConfig(cfg));

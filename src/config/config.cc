@@ -913,9 +913,14 @@ class Loader {
   Status NonEmptyStrList(const YAML::Node& n, std::vector<std::string>* out,
                          std::string_view what) const;
   void ResolveCloud(CloudConfigs* c) const;
+  // A cloud log source names a cloud_configs entry of its provider; an entry
+  // with nothing to poll for metrics must be used by a log source.
+  Status CheckCloudLogSources(const Config& cfg, const CloudNodes& nodes,
+                              const YAML::Node& logs_node) const;
 
   // logs (log_config.h).
   Status Logs(const YAML::Node& n, LogsConfig* c) const;
+  Status CloudLogSection(const YAML::Node& n, std::string_view type, CloudLogSourceConfig* c) const;
   Status LogSource(const YAML::Node& n, LogSourceConfig* s,
                    const std::function<Status(const YAML::Node&,
                                               std::map<std::string, std::string>*)>& labels) const;
@@ -1824,9 +1829,26 @@ Status Loader::LogSource(
     const {
   YAML::Node syslog_node, file_node;
   bool has_syslog = false, has_file = false;
+  // The cloud types' sections: one key per type, all into s->cloud.
+  std::string cloud_section;  // which one was given
+  YAML::Node cloud_node;
+  auto cloud = [&](std::string_view type) {
+    return [this, s, type, &cloud_section, &cloud_node](const YAML::Node& v) -> Status {
+      if (!cloud_section.empty()) {
+        return Err(
+            v, fmt::format("a log source takes one of {} and {}, not both", cloud_section, type));
+      }
+      cloud_section = std::string(type);
+      cloud_node = v;
+      return CloudLogSection(v, type, &s->cloud);
+    };
+  };
   VIGIL_RETURN_IF_ERROR(Struct(
       n, "config.LogSourceConfig",
       {
+          {"cloudwatch_logs", cloud("cloudwatch_logs")},
+          {"azure_activity_log", cloud("azure_activity_log")},
+          {"gcp_logging", cloud("gcp_logging")},
           {"name", [&](const YAML::Node& v) { return Text(v, &s->name); }},
           {"type", [&](const YAML::Node& v) { return Text(v, &s->type); }},
           {"labels", [&](const YAML::Node& v) { return labels(v, &s->labels); }},
@@ -1924,9 +1946,187 @@ Status Loader::LogSource(
       return Err(n, fmt::format("file source {} needs file.paths", GoQuote(s->name)));
     }
     if (has_syslog) return Err(syslog_node, "a file source takes no syslog section");
+  } else if (s->type == "cloudwatch_logs" || s->type == "azure_activity_log" ||
+             s->type == "gcp_logging") {
+    if (has_syslog)
+      return Err(syslog_node, fmt::format("a {} source takes no syslog section", s->type));
+    if (has_file) return Err(file_node, fmt::format("a {} source takes no file section", s->type));
+    if (cloud_section != s->type) {
+      return Err(
+          cloud_section.empty() ? n : cloud_node,
+          fmt::format("{} source {} needs a {} section", s->type, GoQuote(s->name), s->type));
+    }
+    CloudLogSourceConfig& c = s->cloud;
+    if (c.cloud.empty()) {
+      return Err(cloud_node, fmt::format("{} source {} needs cloud: the name of a cloud_configs "
+                                         "entry whose credentials it uses",
+                                         s->type, GoQuote(s->name)));
+    }
+    // The types' defaults: CloudWatch Logs is searchable within seconds; the
+    // Activity Log can take minutes to list an event; Cloud Logging about a
+    // minute.
+    if (s->type == "cloudwatch_logs") {
+      if (c.poll_interval_ms == 0) c.poll_interval_ms = 30'000;
+      if (c.delay_ms < 0) c.delay_ms = 30'000;
+      if (c.log_group_names.empty()) {
+        return Err(cloud_node, fmt::format("cloudwatch_logs source {} needs log_group_names",
+                                           GoQuote(s->name)));
+      }
+      if (!c.log_stream_names.empty() && !c.log_stream_name_prefix.empty()) {
+        return Err(cloud_node,
+                   "log_stream_names and log_stream_name_prefix exclude each other "
+                   "(FilterLogEvents takes one)");
+      }
+      if (c.log_stream_names.size() > 100) {
+        return Err(cloud_node, "at most 100 log_stream_names (FilterLogEvents' limit)");
+      }
+      if (c.filter_pattern.size() > 1024) {
+        return Err(cloud_node, "filter_pattern is longer than 1024 characters");
+      }
+    } else if (s->type == "azure_activity_log") {
+      if (c.poll_interval_ms == 0) c.poll_interval_ms = 60'000;
+      if (c.delay_ms < 0) c.delay_ms = 300'000;
+    } else {
+      if (c.poll_interval_ms == 0) c.poll_interval_ms = 60'000;
+      if (c.delay_ms < 0) c.delay_ms = 60'000;
+    }
   } else {
-    return Err(n, fmt::format("log source {}: type must be syslog or file, got {}",
+    return Err(n, fmt::format("log source {}: type must be syslog, file, cloudwatch_logs, "
+                              "azure_activity_log or gcp_logging, got {}",
                               GoQuote(s->name), GoQuote(s->type)));
+  }
+  if (!cloud_section.empty() && cloud_section != s->type) {
+    return Err(cloud_node, fmt::format("a {} source takes no {} section", s->type, cloud_section));
+  }
+  return Status::OK();
+}
+
+Status Loader::CloudLogSection(const YAML::Node& n, std::string_view type,
+                               CloudLogSourceConfig* c) const {
+  std::vector<Field> fields = {
+      {"cloud", [&](const YAML::Node& v) { return Text(v, &c->cloud); }},
+      {"poll_interval",
+       [&](const YAML::Node& v) {
+         return PositiveDuration(v, &c->poll_interval_ms, "poll_interval");
+       }},
+      {"delay", [&](const YAML::Node& v) { return Duration(v, &c->delay_ms); }},
+      {"lookback",
+       [&](const YAML::Node& v) { return PositiveDuration(v, &c->lookback_ms, "lookback"); }},
+      {"max_window",
+       [&](const YAML::Node& v) { return PositiveDuration(v, &c->max_window_ms, "max_window"); }},
+  };
+  if (type == "cloudwatch_logs") {
+    fields.push_back({"log_group_names", [&](const YAML::Node& v) {
+                        return NonEmptyStrList(v, &c->log_group_names, "log group name");
+                      }});
+    fields.push_back({"log_stream_names", [&](const YAML::Node& v) {
+                        return NonEmptyStrList(v, &c->log_stream_names, "log stream name");
+                      }});
+    fields.push_back({"log_stream_name_prefix",
+                      [&](const YAML::Node& v) { return Text(v, &c->log_stream_name_prefix); }});
+    fields.push_back(
+        {"filter_pattern", [&](const YAML::Node& v) { return Text(v, &c->filter_pattern); }});
+    fields.push_back({"regions", [&](const YAML::Node& v) {
+                        return NonEmptyStrList(v, &c->regions, "region");
+                      }});
+    fields.push_back(
+        {"parse_envelopes", [&](const YAML::Node& v) { return Bool(v, &c->parse_envelopes); }});
+  } else if (type == "azure_activity_log") {
+    fields.push_back({"subscriptions", [&](const YAML::Node& v) {
+                        return NonEmptyStrList(v, &c->subscriptions, "subscription");
+                      }});
+    fields.push_back({"filter", [&](const YAML::Node& v) { return Text(v, &c->filter); }});
+  } else {
+    fields.push_back({"project_ids", [&](const YAML::Node& v) {
+                        return NonEmptyStrList(v, &c->project_ids, "project id");
+                      }});
+    fields.push_back({"filter", [&](const YAML::Node& v) { return Text(v, &c->filter); }});
+    fields.push_back(
+        {"endpoint", [&](const YAML::Node& v) { return CloudURL(v, &c->endpoint, "endpoint"); }});
+  }
+  VIGIL_RETURN_IF_ERROR(Struct(n, "config.CloudLogSourceConfig", fields));
+  if (c->delay_ms < -1) return Err(n, "delay must not be negative");
+  return Status::OK();
+}
+
+Status Loader::CheckCloudLogSources(const Config& cfg, const CloudNodes& nodes,
+                                    const YAML::Node& logs_node) const {
+  const CloudConfigs& clouds = cfg.cloud_configs;
+  std::set<std::pair<std::string, std::string>> used;  // provider, entry name
+  for (size_t i = 0; i < cfg.logs.sources.size(); ++i) {
+    const LogSourceConfig& s = cfg.logs.sources[i];
+    std::string provider = s.type == "cloudwatch_logs"      ? "aws"
+                           : s.type == "azure_activity_log" ? "azure"
+                           : s.type == "gcp_logging"        ? "gcp"
+                                                            : "";
+    if (provider.empty()) continue;
+    YAML::Node where = logs_node["sources"][i][s.type];
+    if (!where) where = logs_node;
+    const CloudLogSourceConfig& c = s.cloud;
+    auto missing = [&](std::string_view what, const std::string& value) {
+      return Err(where, fmt::format("{} source {}: {} {} is not one of cloud config {}'s", s.type,
+                                    GoQuote(s.name), what, GoQuote(value), GoQuote(c.cloud)));
+    };
+    auto has = [](const std::vector<std::string>& list, const std::string& v) {
+      return std::find(list.begin(), list.end(), v) != list.end();
+    };
+    bool found = false;
+    if (provider == "aws") {
+      for (const auto& a : clouds.aws) {
+        if (a.name != c.cloud) continue;
+        found = true;
+        for (const auto& r : c.regions) {
+          if (!has(a.regions, r)) return missing("region", r);
+        }
+      }
+    } else if (provider == "azure") {
+      for (const auto& a : clouds.azure) {
+        if (a.name != c.cloud) continue;
+        found = true;
+        for (const auto& sub : c.subscriptions) {
+          if (!has(a.subscriptions, sub)) return missing("subscription", sub);
+        }
+      }
+    } else {
+      for (const auto& g : clouds.gcp) {
+        if (g.name != c.cloud) continue;
+        found = true;
+        for (const auto& p : c.project_ids) {
+          if (!has(g.project_ids, p)) return missing("project", p);
+        }
+      }
+    }
+    if (!found) {
+      return Err(where, fmt::format("{} source {} uses cloud {}, which is not a {} entry of "
+                                    "cloud_configs",
+                                    s.type, GoQuote(s.name), GoQuote(c.cloud), provider));
+    }
+    used.insert({provider, c.cloud});
+  }
+  // An entry with no metrics to poll is there for its credentials.
+  for (size_t i = 0; i < clouds.aws.size(); ++i) {
+    if (clouds.aws[i].discovery.empty() && !used.count({"aws", clouds.aws[i].name})) {
+      return Err(nodes.aws[i],
+                 fmt::format("aws cloud config {} needs at least one discovery job (or a "
+                             "cloudwatch_logs log source that uses it)",
+                             GoQuote(clouds.aws[i].name)));
+    }
+  }
+  for (size_t i = 0; i < clouds.azure.size(); ++i) {
+    if (clouds.azure[i].resources.empty() && !used.count({"azure", clouds.azure[i].name})) {
+      return Err(nodes.azure[i],
+                 fmt::format("azure cloud config {} needs at least one resource query (or an "
+                             "azure_activity_log log source that uses it)",
+                             GoQuote(clouds.azure[i].name)));
+    }
+  }
+  for (size_t i = 0; i < clouds.gcp.size(); ++i) {
+    if (clouds.gcp[i].metrics.empty() && !used.count({"gcp", clouds.gcp[i].name})) {
+      return Err(nodes.gcp[i],
+                 fmt::format("gcp cloud config {} needs at least one metric query (or a "
+                             "gcp_logging log source that uses it)",
+                             GoQuote(clouds.gcp[i].name)));
+    }
   }
   return Status::OK();
 }
@@ -2338,10 +2538,6 @@ Status Loader::AWSCloud(const YAML::Node& n, AWSCloudConfig* c) const {
   if (c->regions.empty()) {
     return Err(n, fmt::format("aws cloud config {} needs at least one region", GoQuote(c->name)));
   }
-  if (c->discovery.empty()) {
-    return Err(
-        n, fmt::format("aws cloud config {} needs at least one discovery job", GoQuote(c->name)));
-  }
   return Status::OK();
 }
 
@@ -2560,9 +2756,6 @@ Status Loader::AzureCloud(const YAML::Node& n, AzureCloudConfig* c) const {
                               "and client_secret_file",
                               q));
   }
-  if (c->resources.empty()) {
-    return Err(n, fmt::format("azure cloud config {} needs at least one resource query", q));
-  }
   return Status::OK();
 }
 
@@ -2675,9 +2868,6 @@ Status Loader::GCPCloud(const YAML::Node& n, GCPCloudConfig* c) const {
   const std::string q = GoQuote(c->name);
   if (c->project_ids.empty()) {
     return Err(n, fmt::format("gcp cloud config {} needs at least one project id", q));
-  }
-  if (c->metrics.empty()) {
-    return Err(n, fmt::format("gcp cloud config {} needs at least one metric query", q));
   }
   // An aligned query without alignment_period aligns on the poll interval.
   for (size_t i = 0; i < c->metrics.size(); ++i) {
@@ -2800,6 +2990,7 @@ Result<Config> Loader::LoadRoot(const YAML::Node& root) {
   std::vector<YAML::Node> rw_nodes, rr_nodes;
   YAML::Node rule_files_node, scf_node;
   CloudNodes cloud_nodes;
+  YAML::Node logs_node;
   VIGIL_RETURN_IF_ERROR(Struct(
       root, "config.plain",
       {
@@ -2859,7 +3050,11 @@ Result<Config> Loader::LoadRoot(const YAML::Node& root) {
            }},
           {"cloud_configs",
            [&](const YAML::Node& v) { return Cloud(v, &cfg.cloud_configs, &cloud_nodes); }},
-          {"logs", [&](const YAML::Node& v) { return Logs(v, &cfg.logs); }},
+          {"logs",
+           [&](const YAML::Node& v) {
+             logs_node = v;
+             return Logs(v, &cfg.logs);
+           }},
           {"vigil", [](const YAML::Node&) { return Status::OK(); }},  // src/app reads it
           Unsupported("tracing"),
       }));
@@ -3020,6 +3215,7 @@ Result<Config> Loader::LoadRoot(const YAML::Node& root) {
       seen[name] = provider;
     }
   }
+  VIGIL_RETURN_IF_ERROR(CheckCloudLogSources(cfg, cloud_nodes, logs_node));
   ResolveCloud(&cfg.cloud_configs);
   // Without a logs section, logs still flow: Loki push and OTLP into the
   // default pipeline, which stores them.

@@ -9,7 +9,7 @@
 //   logs:
 //     store:     { retention: 7d, retention_size: 10GB, max_streams: 100000, ... }
 //     push:      { pipeline: default, labels: {...} }   # Loki push and OTLP on the HTTP port
-//     sources:   [ LogSourceConfig... ]                 # syslog, file
+//     sources:   [ LogSourceConfig... ]                 # syslog, file, cloud log APIs
 //     pipelines: [ LogPipelineConfig... ]
 //     forwarders: [ LogForwarderConfig... ]
 //
@@ -70,13 +70,50 @@ struct FileSourceConfig {
   bool operator==(const FileSourceConfig&) const = default;
 };
 
+// A cloud log API polled by time window (types cloudwatch_logs,
+// azure_activity_log, gcp_logging). Authentication, endpoints and the
+// regions / subscriptions / projects come from the `cloud_configs` entry
+// named by `cloud`, so logs and metrics of one account share one set of
+// credentials. Each poll reads the window [last end, now - delay) (at most
+// max_window long); the window's end is recorded with the records, so a
+// restart resumes where the stored records end. Events that reach the cloud
+// API later than `delay` after their time are not read.
+struct CloudLogSourceConfig {
+  std::string cloud;                 // required: the cloud_configs entry (of the type's provider)
+  int64_t poll_interval_ms = 0;      // 0: the type's default (30s, 1m, 1m)
+  int64_t delay_ms = -1;             // -1: the type's default (30s, 5m, 1m)
+  int64_t lookback_ms = 3600'000;    // the first window when nothing was read before
+  int64_t max_window_ms = 3600'000;  // a window longer than this is read in parts
+  // cloudwatch_logs (FilterLogEvents)
+  std::vector<std::string> log_group_names;  // required; names or ARNs
+  std::vector<std::string> log_stream_names;
+  std::string log_stream_name_prefix;
+  std::string filter_pattern;
+  std::vector<std::string> regions;  // empty: every region of the cloud entry
+  // A message that is a CloudTrail record or an EventBridge event is mapped
+  // onto the event schema (docs/events.md); false keeps it as plain text.
+  bool parse_envelopes = true;
+  // azure_activity_log
+  std::vector<std::string> subscriptions;  // empty: every subscription of the entry
+  // azure_activity_log: extra $filter terms ("resourceGroupName eq 'web'");
+  // gcp_logging: a Logging query ANDed with the time window.
+  std::string filter;
+  // gcp_logging (entries:list)
+  std::vector<std::string> project_ids;  // empty: every project of the entry
+  // Cloud Logging base URL; empty: the entry's endpoint when it is not
+  // Google's monitoring endpoint (a simulator or proxy serving both), else
+  // https://logging.googleapis.com.
+  std::string endpoint;
+  bool operator==(const CloudLogSourceConfig&) const = default;
+};
 struct LogSourceConfig {
   std::string name;  // required, unique among sources
-  std::string type;  // syslog | file
+  std::string type;  // syslog | file | cloudwatch_logs | azure_activity_log | gcp_logging
   std::map<std::string, std::string> labels;
   std::string pipeline = "default";
-  SyslogSourceConfig syslog;  // type syslog
-  FileSourceConfig file;      // type file
+  SyslogSourceConfig syslog;   // type syslog
+  FileSourceConfig file;       // type file
+  CloudLogSourceConfig cloud;  // the cloud types: section named as the type
   bool operator==(const LogSourceConfig&) const = default;
 };
 

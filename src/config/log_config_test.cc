@@ -143,7 +143,7 @@ TEST(LogConfig, ErrorsNameTheLineAndTheProblem) {
     const char* want;
   } cases[] = {
       {"logs:\n  sources:\n    - name: a\n      type: kafka\n",
-       "test.yml:3:7: log source \"a\": type must be syslog or file"},
+       "test.yml:3:7: log source \"a\": type must be syslog, file, cloudwatch_logs, "},
       {"logs:\n  sources:\n    - name: a\n      type: syslog\n", "needs syslog.listen"},
       {"logs:\n  sources:\n    - name: a\n      type: file\n", "needs file.paths"},
       {"logs:\n  sources:\n    - {name: a, type: syslog, syslog: {listen: ':1', protocol: sctp}}\n",
@@ -182,6 +182,136 @@ TEST(LogConfig, ErrorsNameTheLineAndTheProblem) {
       {"logs:\n  push: {pipeline: nope}\n", "logs.push uses pipeline \"nope\""},
       {"logs:\n  push: {labels: {'a b': c}}\n", "invalid label name"},
       {"logs:\n  bogus: 1\n", "field bogus not found in type config.LogsConfig"},
+  };
+  for (const auto& c : cases) {
+    EXPECT_THAT(LoadError(c.yaml), HasSubstr(c.want)) << c.yaml;
+  }
+}
+
+// Cloud log sources borrow a cloud_configs entry's credentials; an entry
+// with nothing to poll for metrics is allowed when a log source uses it.
+constexpr const char* kCloudEntries = R"(
+cloud_configs:
+  aws:
+    - name: prod-aws
+      regions: [us-east-1, eu-west-1]
+      endpoint: http://127.0.0.1:9901
+      credentials: {access_key_id: AKID, secret_access_key: secret}
+  azure:
+    - name: prod-azure
+      subscriptions: [sub-1, sub-2]
+      tenant_id: t
+      client_id: c
+      client_secret: s
+  gcp:
+    - name: prod-gcp
+      project_ids: [p1]
+      credentials_file: /etc/vigil/key.json
+)";
+
+TEST(LogConfig, CloudLogSourcesLoadWithTheirTypesDefaults) {
+  Config c = MustLoad(std::string(kCloudEntries) + R"(
+logs:
+  sources:
+    - name: lambda
+      type: cloudwatch_logs
+      labels: {env: prod}
+      cloudwatch_logs:
+        cloud: prod-aws
+        log_group_names: [/aws/lambda/api, aws-cloudtrail-logs-x]
+        log_stream_name_prefix: "2024/"
+        filter_pattern: ERROR
+        regions: [eu-west-1]
+        parse_envelopes: false
+        lookback: 2h
+        max_window: 10m
+    - name: activity
+      type: azure_activity_log
+      azure_activity_log:
+        cloud: prod-azure
+        subscriptions: [sub-2]
+        filter: "resourceGroupName eq 'web'"
+    - name: audit
+      type: gcp_logging
+      gcp_logging:
+        cloud: prod-gcp
+        filter: 'logName:"cloudaudit.googleapis.com"'
+        poll_interval: 5m
+        delay: 0s
+)");
+  ASSERT_EQ(c.logs.sources.size(), 3u);
+  const CloudLogSourceConfig& cw = c.logs.sources[0].cloud;
+  EXPECT_EQ(cw.cloud, "prod-aws");
+  EXPECT_THAT(cw.log_group_names, ElementsAre("/aws/lambda/api", "aws-cloudtrail-logs-x"));
+  EXPECT_EQ(cw.log_stream_name_prefix, "2024/");
+  EXPECT_EQ(cw.filter_pattern, "ERROR");
+  EXPECT_THAT(cw.regions, ElementsAre("eu-west-1"));
+  EXPECT_FALSE(cw.parse_envelopes);
+  EXPECT_EQ(cw.lookback_ms, 2 * 3600'000);
+  EXPECT_EQ(cw.max_window_ms, 600'000);
+  EXPECT_EQ(cw.poll_interval_ms, 30'000);
+  EXPECT_EQ(cw.delay_ms, 30'000);
+  const CloudLogSourceConfig& az = c.logs.sources[1].cloud;
+  EXPECT_THAT(az.subscriptions, ElementsAre("sub-2"));
+  EXPECT_EQ(az.filter, "resourceGroupName eq 'web'");
+  EXPECT_EQ(az.poll_interval_ms, 60'000);
+  EXPECT_EQ(az.delay_ms, 300'000);
+  const CloudLogSourceConfig& g = c.logs.sources[2].cloud;
+  EXPECT_EQ(g.poll_interval_ms, 300'000);
+  EXPECT_EQ(g.delay_ms, 0);
+  EXPECT_EQ(g.filter, "logName:\"cloudaudit.googleapis.com\"");
+  EXPECT_EQ(g.lookback_ms, 3600'000);
+}
+
+TEST(LogConfig, CloudLogSourceErrors) {
+  struct Case {
+    std::string yaml, want;
+  };
+  const std::string e = kCloudEntries;
+  std::vector<Case> cases = {
+      {e + "logs:\n  sources:\n    - {name: a, type: cloudwatch_logs}\n",
+       "cloudwatch_logs source \"a\" needs a cloudwatch_logs section"},
+      {e + "logs:\n  sources:\n    - {name: a, type: cloudwatch_logs, cloudwatch_logs: "
+           "{log_group_names: [g]}}\n",
+       "needs cloud: the name of a cloud_configs entry"},
+      {e + "logs:\n  sources:\n    - {name: a, type: cloudwatch_logs, cloudwatch_logs: "
+           "{cloud: prod-aws}}\n",
+       "cloudwatch_logs source \"a\" needs log_group_names"},
+      {e + "logs:\n  sources:\n    - {name: a, type: cloudwatch_logs, cloudwatch_logs: "
+           "{cloud: nope, log_group_names: [g]}}\n",
+       "uses cloud \"nope\", which is not a aws entry of cloud_configs"},
+      {e + "logs:\n  sources:\n    - {name: a, type: cloudwatch_logs, cloudwatch_logs: "
+           "{cloud: prod-azure, log_group_names: [g]}}\n",
+       "which is not a aws entry"},
+      {e + "logs:\n  sources:\n    - {name: a, type: cloudwatch_logs, cloudwatch_logs: "
+           "{cloud: prod-aws, log_group_names: [g], regions: [ap-south-1]}}\n",
+       "region \"ap-south-1\" is not one of cloud config \"prod-aws\"'s"},
+      {e + "logs:\n  sources:\n    - {name: a, type: cloudwatch_logs, cloudwatch_logs: "
+           "{cloud: prod-aws, log_group_names: [g], log_stream_names: [s], "
+           "log_stream_name_prefix: p}}\n",
+       "exclude each other"},
+      {e + "logs:\n  sources:\n    - {name: a, type: cloudwatch_logs, cloudwatch_logs: "
+           "{cloud: prod-aws, log_group_names: [g], subscriptions: [x]}}\n",
+       "field subscriptions not found in type config.CloudLogSourceConfig"},
+      {e + "logs:\n  sources:\n    - {name: a, type: azure_activity_log, azure_activity_log: "
+           "{cloud: prod-azure, subscriptions: [sub-9]}}\n",
+       "subscription \"sub-9\" is not one of"},
+      {e + "logs:\n  sources:\n    - {name: a, type: gcp_logging, gcp_logging: "
+           "{cloud: prod-gcp, project_ids: [p9]}}\n",
+       "project \"p9\" is not one of"},
+      {e + "logs:\n  sources:\n    - {name: a, type: gcp_logging, azure_activity_log: "
+           "{cloud: prod-azure}}\n",
+       "gcp_logging source \"a\" needs a gcp_logging section"},
+      {e + "logs:\n  sources:\n    - {name: a, type: syslog, syslog: {listen: ':1'}, "
+           "gcp_logging: {cloud: prod-gcp}}\n",
+       "a syslog source takes no gcp_logging section"},
+      {e + "logs:\n  sources:\n    - {name: a, type: gcp_logging, gcp_logging: {cloud: prod-gcp, "
+           "poll_interval: 0s}}\n",
+       "poll_interval"},
+      // Entries with nothing to poll and no log source that uses them.
+      {e,
+       "aws cloud config \"prod-aws\" needs at least one discovery job (or a cloudwatch_logs "
+       "log source that uses it)"},
   };
   for (const auto& c : cases) {
     EXPECT_THAT(LoadError(c.yaml), HasSubstr(c.want)) << c.yaml;
