@@ -5,6 +5,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include <filesystem>
@@ -462,6 +463,133 @@ TEST_F(AwsApiTest, FilterLogEventsPagesThroughDeterministicEvents) {
   Answer missing = Json11("logs", "Logs_20140328.FilterLogEvents", R"({"logGroupName":"/nope"})");
   EXPECT_EQ(missing.status, 400);
   EXPECT_NE(missing.body.find("ResourceNotFoundException"), std::string::npos);
+}
+
+// The CloudTrail and EventBridge groups: every message is the JSON of the
+// envelope, its time the event's timestamp, its ids unique.
+TEST_F(AwsApiTest, FilterLogEventsEnvelopeGroupsCarryCloudTrailAndEventBridgeJson) {
+  Fleet fleet({.scale = 10});
+  std::set<std::string> instance_ids, instance_arns;
+  for (const Resource* r : fleet.ByCloud("aws")) {
+    if (r->type == "AWS/EC2" && r->region == "us-east-1") {
+      instance_ids.insert(r->name);
+      instance_arns.insert(r->id);
+    }
+  }
+  auto read_hour = [&](const std::string& group) {
+    Answer a = Json11("logs", "Logs_20140328.FilterLogEvents",
+                      fmt::format(R"({{"logGroupName":"{}","startTime":{},"endTime":{}}})", group,
+                                  kT0 * 1000, (kT0 + 3600) * 1000 - 1));
+    EXPECT_EQ(a.status, 200) << a.body;
+    return MustJson(a.body);
+  };
+  auto text = [](const Value& v, std::string_view key) {
+    const Value* f = v.Find(key);
+    return f != nullptr && f->is_text() ? f->str() : std::string("<missing>");
+  };
+
+  const Value trail = read_hour("aws-cloudtrail-logs-vigil-sim");
+  ASSERT_EQ(trail.Find("events")->array().size(), 60u);  // one stream, one event a minute
+  std::set<std::string> ids, names;
+  int denied = 0;
+  for (const Value& e : trail.Find("events")->array()) {
+    EXPECT_EQ(e.Find("logStreamName")->str(), "123456789012_CloudTrail_us-east-1");
+    const int64_t ts = e.Find("timestamp")->int_value();
+    EXPECT_EQ(ts % 1000, 0);
+    auto rec = awssim::JsonToDocument(e.Find("message")->str());
+    ASSERT_TRUE(rec.ok() && rec->is_map()) << e.Find("message")->str();
+    EXPECT_EQ(text(*rec, "eventVersion"), "1.09");
+    EXPECT_EQ(text(*rec, "eventTime"), awssim::IsoTime(ts));
+    EXPECT_EQ(text(*rec, "awsRegion"), "us-east-1");
+    EXPECT_EQ(text(*rec, "eventType"), "AwsApiCall");
+    EXPECT_EQ(text(*rec, "eventCategory"), "Management");
+    EXPECT_EQ(text(*rec, "recipientAccountId"), awssim::kAccountId);
+    EXPECT_TRUE(text(*rec, "eventSource").ends_with(".amazonaws.com"));
+    EXPECT_NE(text(*rec, "sourceIPAddress"), "<missing>");
+    EXPECT_NE(text(*rec, "userAgent"), "<missing>");
+    ASSERT_NE(rec->Find("userIdentity"), nullptr);
+    EXPECT_TRUE(text(*rec->Find("userIdentity"), "arn").starts_with("arn:aws:"));
+    EXPECT_EQ(text(*rec->Find("userIdentity"), "accountId"), awssim::kAccountId);
+    EXPECT_NE(rec->Find("requestParameters"), nullptr);
+    EXPECT_NE(rec->Find("responseElements"), nullptr);
+    ASSERT_NE(rec->Find("readOnly"), nullptr);
+    ASSERT_NE(rec->Find("managementEvent"), nullptr);
+    EXPECT_TRUE(rec->Find("managementEvent")->bool_value());
+    const std::string id = text(*rec, "eventID");
+    EXPECT_EQ(id.size(), 36u) << id;
+    EXPECT_TRUE(ids.insert(id).second) << id;
+    names.insert(text(*rec, "eventName"));
+    if (rec->Find("errorCode") != nullptr) {
+      EXPECT_EQ(text(*rec, "errorCode"), "AccessDenied");
+      EXPECT_TRUE(rec->Find("responseElements")->is_null());
+      ++denied;
+    }
+    const Value* params = rec->Find("requestParameters");
+    if (text(*rec, "eventSource") == "ec2.amazonaws.com") {
+      const std::string instance =
+          text(params->Find("instancesSet")->Find("items")->array()[0], "instanceId");
+      EXPECT_TRUE(instance_ids.count(instance)) << instance;
+    }
+  }
+  EXPECT_GT(denied, 0);
+  EXPECT_LT(denied, 30);
+  EXPECT_GE(names.size(), 4u);
+
+  const Value bus = read_hour("/aws/events/vigil-sim");
+  ASSERT_EQ(bus.Find("events")->array().size(), 60u);
+  std::map<std::string, int> detail_types;
+  for (const Value& e : bus.Find("events")->array()) {
+    const int64_t ts = e.Find("timestamp")->int_value();
+    auto ev = awssim::JsonToDocument(e.Find("message")->str());
+    ASSERT_TRUE(ev.ok() && ev->is_map()) << e.Find("message")->str();
+    EXPECT_EQ(text(*ev, "version"), "0");
+    EXPECT_EQ(text(*ev, "id").size(), 36u);
+    EXPECT_TRUE(ids.insert(text(*ev, "id")).second);
+    EXPECT_EQ(text(*ev, "account"), awssim::kAccountId);
+    EXPECT_EQ(text(*ev, "region"), "us-east-1");
+    EXPECT_EQ(text(*ev, "time"), awssim::IsoTime(ts));
+    ASSERT_NE(ev->Find("resources"), nullptr);
+    ASSERT_TRUE(ev->Find("resources")->is_array());
+    const Value* detail = ev->Find("detail");
+    ASSERT_NE(detail, nullptr);
+    ASSERT_TRUE(detail->is_map());
+    const std::string type = text(*ev, "detail-type");
+    detail_types[type]++;
+    if (type == "EC2 Instance State-change Notification") {
+      EXPECT_EQ(text(*ev, "source"), "aws.ec2");
+      ASSERT_EQ(ev->Find("resources")->array().size(), 1u);
+      const std::string arn = ev->Find("resources")->array()[0].str();
+      EXPECT_TRUE(instance_arns.count(arn)) << arn;
+      EXPECT_TRUE(arn.ends_with("/" + text(*detail, "instance-id")));
+      EXPECT_NE(text(*detail, "state"), "<missing>");
+    } else {
+      EXPECT_EQ(type, "AWS API Call via CloudTrail");
+      EXPECT_EQ(text(*detail, "eventVersion"), "1.09");
+      EXPECT_EQ(text(*detail, "eventTime"), awssim::IsoTime(ts));
+      const std::string service = text(*detail, "eventSource");
+      const std::string source = text(*ev, "source");
+      EXPECT_EQ(source == "aws.cloudwatch" ? "monitoring.amazonaws.com"
+                                           : source.substr(4) + ".amazonaws.com",
+                service);
+    }
+  }
+  EXPECT_GT(detail_types["EC2 Instance State-change Notification"], 0);
+  EXPECT_GT(detail_types["AWS API Call via CloudTrail"], 0);
+
+  // Deterministic: the same window gives the same bytes; the groups exist
+  // in the other region too.
+  Answer again = Json11("logs", "Logs_20140328.FilterLogEvents",
+                        fmt::format(R"({{"logGroupName":"/aws/events/vigil-sim","startTime":{},)"
+                                    R"("endTime":{}}})",
+                                    kT0 * 1000, (kT0 + 3600) * 1000 - 1));
+  EXPECT_EQ(MustJson(again.body), bus);
+  Answer eu =
+      Post("logs",
+           {{"Content-Type", "application/x-amz-json-1.1"},
+            {"X-Amz-Target", "Logs_20140328.FilterLogEvents"}},
+           R"({"logGroupName":"aws-cloudtrail-logs-vigil-sim"})", "/", nullptr, true, "eu-west-1");
+  ASSERT_EQ(eu.status, 200) << eu.body;
+  EXPECT_NE(eu.body.find("123456789012_CloudTrail_eu-west-1"), std::string::npos);
 }
 
 TEST_F(AwsApiTest, StsWebIdentityCredentialsAreAcceptedUntilExpired) {

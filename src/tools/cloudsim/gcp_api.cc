@@ -952,10 +952,13 @@ struct LogTerm {
 };
 
 // The Logging query language's simple form: `field op value` joined by AND,
-// values quoted or bare ("timestamp>=\"...\" AND resource.type=\"gce_instance\"").
+// values quoted or bare ("timestamp>=\"...\" AND resource.type=\"gce_instance\""),
+// with parenthesised groups of such terms ("... AND (severity>=ERROR AND ...)"):
+// with AND alone, a group means what its terms mean.
 std::optional<std::vector<LogTerm>> ParseLogFilter(std::string_view f) {
   std::vector<LogTerm> out;
   size_t i = 0;
+  int depth = 0;
   auto space = [&] {
     while (i < f.size() && (f[i] == ' ' || f[i] == '\n' || f[i] == '\t')) ++i;
   };
@@ -964,6 +967,12 @@ std::optional<std::vector<LogTerm>> ParseLogFilter(std::string_view f) {
     if (i >= f.size()) break;
     if (f.substr(i, 4) == "AND " || f.substr(i, 4) == "and ") {
       i += 4;
+      continue;
+    }
+    if (f[i] == '(' || f[i] == ')') {
+      depth += f[i] == '(' ? 1 : -1;
+      if (depth < 0) return std::nullopt;
+      ++i;
       continue;
     }
     LogTerm t;
@@ -993,10 +1002,11 @@ std::optional<std::vector<LogTerm>> ParseLogFilter(std::string_view f) {
       if (i >= f.size()) return std::nullopt;
       ++i;
     } else {
-      while (i < f.size() && f[i] != ' ') t.value += f[i++];
+      while (i < f.size() && f[i] != ' ' && f[i] != ')') t.value += f[i++];
     }
     out.push_back(std::move(t));
   }
+  if (depth != 0) return std::nullopt;
   return out;
 }
 
@@ -1072,8 +1082,11 @@ void EntriesList(SimState& s, const http::Request& req, http::Response& resp, in
     if (t.field != "timestamp") continue;
     auto v = ParseTime(t.value);
     if (!v) return bad(fmt::format("Invalid timestamp in the filter: \"{}\"", t.value));
-    if (t.op == ">=" || t.op == ">") from = *v;
-    if (t.op == "<=" || t.op == "<") to = *v;
+    // Entries are at whole milliseconds: strict bounds are one ms inside.
+    if (t.op == ">=") from = *v;
+    if (t.op == ">") from = *v + 1;
+    if (t.op == "<=") to = *v;
+    if (t.op == "<") to = *v - 1;
   }
   if (to - from > 31 * kDay) from = to - 31 * kDay;
   static const std::string kActivity =
@@ -1104,7 +1117,10 @@ void EntriesList(SimState& s, const http::Request& req, http::Response& resp, in
         if (term.field == "resource.type") {
           keep &= (r->type == term.value) == (term.op != "!=");
         } else if (term.field == "logName") {
-          keep &= (e.log_name == term.value) == (term.op != "!=");
+          // ":" is the query language's "has": a substring, as in
+          // logName:"cloudaudit.googleapis.com".
+          keep &= term.op == ":" ? e.log_name.find(term.value) != std::string::npos
+                                 : (e.log_name == term.value) == (term.op != "!=");
         } else if (term.field == "protoPayload.methodName") {
           keep &= term.op == ":" ? e.method.find(term.value) != std::string::npos
                                  : (e.method == term.value) == (term.op != "!=");
