@@ -8,6 +8,8 @@
 
 #include "base/file.h"
 #include "base/logging.h"
+#include "collect/logs/cloud/cloud_log_apis.h"
+#include "collect/logs/cloud/cloud_log_source.h"
 #include "collect/logs/syslog/syslog.h"
 #include "collect/logs/tail/tailer.h"
 #include "forward/forwarder.h"
@@ -49,6 +51,27 @@ std::string FileName(std::string_view name) {
     out.push_back(ok ? c : '_');
   }
   if (out.empty() || out == "." || out == "..") out = "_" + out;
+  return out;
+}
+
+// The cloud_configs entry a cloud log source names (empty for the others).
+config::CloudConfigs CloudEntryFor(const config::LogSourceConfig& sc,
+                                   const config::CloudConfigs& clouds) {
+  config::CloudConfigs out;
+  const std::string& name = sc.cloud.cloud;
+  if (sc.type == "cloudwatch_logs") {
+    for (const auto& a : clouds.aws) {
+      if (a.name == name) out.aws.push_back(a);
+    }
+  } else if (sc.type == "azure_activity_log") {
+    for (const auto& a : clouds.azure) {
+      if (a.name == name) out.azure.push_back(a);
+    }
+  } else if (sc.type == "gcp_logging") {
+    for (const auto& g : clouds.gcp) {
+      if (g.name == name) out.gcp.push_back(g);
+    }
+  }
   return out;
 }
 
@@ -182,10 +205,19 @@ std::vector<config::LogSourceConfig> LogsRuntime::SourcesWithFlags(
   return out;
 }
 
+LogsRuntime::RunningSource::~RunningSource() { Stop(); }
+
+void LogsRuntime::RunningSource::Stop() {
+  if (syslog) syslog->Stop();
+  if (tailer) tailer->Stop();
+  if (cloud) cloud->Stop();
+}
+
 Result<std::unique_ptr<LogsRuntime::RunningSource>> LogsRuntime::StartSource(
-    const config::LogSourceConfig& sc) {
+    const config::LogSourceConfig& sc, const config::CloudConfigs& clouds) {
   auto rs = std::make_unique<RunningSource>();
   rs->config = sc;
+  rs->cloud_entry = CloudEntryFor(sc, clouds);
   rs->entry = std::make_unique<PipelineEntry>(this, sc.pipeline);
   if (sc.type == "syslog") {
     logs::SyslogServerOptions o;
@@ -231,8 +263,43 @@ Result<std::unique_ptr<LogsRuntime::RunningSource>> LogsRuntime::StartSource(
       return tailer.status().WithContext(fmt::format("log source \"{}\"", sc.name));
     }
     rs->tailer = std::move(*tailer);
+  } else {
+    VIGIL_RETURN_IF_ERROR(StartCloudSource(sc, rs.get()));
   }
   return rs;
+}
+
+Status LogsRuntime::StartCloudSource(const config::LogSourceConfig& sc, RunningSource* rs) {
+  cloudlogs::CloudLogApiDeps deps;
+  deps.source_name = sc.name;
+  deps.registry = registry_;
+  Result<std::vector<std::unique_ptr<cloudlogs::CloudLogApi>>> apis = Status::InvalidArgument(
+      fmt::format("no cloud config {} for log source {}", sc.cloud.cloud, sc.name));
+  const config::CloudConfigs& e = rs->cloud_entry;
+  if (sc.type == "cloudwatch_logs" && !e.aws.empty()) {
+    apis = cloudlogs::NewCloudWatchLogsApis(sc.cloud, e.aws[0], deps);
+  } else if (sc.type == "azure_activity_log" && !e.azure.empty()) {
+    apis = cloudlogs::NewAzureActivityLogApis(sc.cloud, e.azure[0], deps);
+  } else if (sc.type == "gcp_logging" && !e.gcp.empty()) {
+    apis = cloudlogs::NewGcpLoggingApis(sc.cloud, e.gcp[0], deps);
+  }
+  if (!apis.ok()) return apis.status().WithContext(fmt::format("log source \"{}\"", sc.name));
+  cloudlogs::CloudLogSourceOptions o;
+  o.name = sc.name;
+  o.labels = LabelsFromMap(sc.labels);
+  o.poll_interval_ms = sc.cloud.poll_interval_ms;
+  o.delay_ms = sc.cloud.delay_ms;
+  o.lookback_ms = sc.cloud.lookback_ms;
+  o.max_window_ms = sc.cloud.max_window_ms;
+  logstore::LogStore* store = store_.get();
+  o.initial_state = [store](const std::string& key) { return store->SourceState(key); };
+  o.state_dir = fs::Join(fs::Join(data_dir_, "cloud-log-positions"), FileName(sc.name));
+  o.registry = registry_;
+  auto src = cloudlogs::CloudLogSource::Create(std::move(o), std::move(*apis), rs->entry.get());
+  if (!src.ok()) return src.status().WithContext(fmt::format("log source \"{}\"", sc.name));
+  rs->cloud = std::move(*src);
+  rs->cloud->Start();
+  return Status::OK();
 }
 
 Status LogsRuntime::ApplyConfig(const config::Config& cfg) {
@@ -319,19 +386,21 @@ Status LogsRuntime::ApplyConfig(const config::Config& cfg) {
   for (const auto& sc : wanted) wanted_names.insert(sc.name);
   for (auto it = sources_.begin(); it != sources_.end();) {
     bool keep = false;
-    for (const auto& sc : wanted) keep |= sc.name == it->first && sc == it->second->config;
+    for (const auto& sc : wanted) {
+      keep |= sc.name == it->first && sc == it->second->config &&
+              CloudEntryFor(sc, cfg.cloud_configs) == it->second->cloud_entry;
+    }
     if (keep) {
       ++it;
       continue;
     }
-    if (it->second->syslog) it->second->syslog->Stop();
-    if (it->second->tailer) it->second->tailer->Stop();
+    it->second->Stop();
     it = sources_.erase(it);
   }
   Status first_error;
   for (const auto& sc : wanted) {
     if (sources_.count(sc.name)) continue;
-    auto rs = StartSource(sc);
+    auto rs = StartSource(sc, cfg.cloud_configs);
     if (!rs.ok()) {
       log->error("{}", rs.status().message());
       if (first_error.ok()) first_error = rs.status();
@@ -345,10 +414,7 @@ Status LogsRuntime::ApplyConfig(const config::Config& cfg) {
 void LogsRuntime::Stop() {
   if (stopped_) return;
   stopped_ = true;
-  for (auto& [name, rs] : sources_) {
-    if (rs->syslog) rs->syslog->Stop();
-    if (rs->tailer) rs->tailer->Stop();
-  }
+  for (auto& [name, rs] : sources_) rs->Stop();
   sources_.clear();
   {
     std::unique_lock<std::shared_mutex> lock(router_mu_);

@@ -1,5 +1,6 @@
 // The logs side of `vigil serve`: the log store, the forwarders, the
-// pipeline router and the sources (syslog listeners, file tailers), built
+// pipeline router and the sources (syslog listeners, file tailers, cloud
+// log APIs polled with the credentials of a cloud_configs entry), built
 // from the config's `logs:` section plus the --syslog-listen / --tail flags,
 // and rebuilt on reload. Loki push and OTLP arrive through the HTTP API
 // (src/api/loki), which takes push_sink() from here.
@@ -35,6 +36,9 @@ class Tailer;
 }  // namespace vigil::logs
 namespace vigil::logstore {
 class LogStore;
+}
+namespace vigil::cloudlogs {
+class CloudLogSource;
 }
 namespace vigil::logql {
 class Engine;
@@ -103,6 +107,12 @@ class LogsRuntime {
     std::unique_ptr<PipelineEntry> entry;
     std::unique_ptr<logs::SyslogServer> syslog;
     std::unique_ptr<logs::Tailer> tailer;
+    std::unique_ptr<cloudlogs::CloudLogSource> cloud;
+    // The cloud_configs entry a cloud log source uses (its credentials):
+    // a changed entry restarts the source.
+    config::CloudConfigs cloud_entry;
+    ~RunningSource();
+    void Stop();
   };
   struct RunningForwarder {
     config::LogForwarderConfig config;
@@ -111,7 +121,9 @@ class LogsRuntime {
 
   Status OpenStore(const config::LogStoreConfig& sc);
   std::vector<config::LogSourceConfig> SourcesWithFlags(const config::LogsConfig& logs) const;
-  Result<std::unique_ptr<RunningSource>> StartSource(const config::LogSourceConfig& sc);
+  Result<std::unique_ptr<RunningSource>> StartSource(const config::LogSourceConfig& sc,
+                                                     const config::CloudConfigs& clouds);
+  Status StartCloudSource(const config::LogSourceConfig& sc, RunningSource* rs);
 
   const std::string data_dir_;
   const LogsFlags flags_;

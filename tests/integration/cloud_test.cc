@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "collect/cloud/aws/sigv4.h"
@@ -185,11 +186,46 @@ class CloudTest : public ::testing::Test {
            "          alignment_period: 1m\n";
   }
 
-  void StartVigil(const std::string& cloud_yaml) {
+  void StartVigil(const std::string& cloud_yaml, const std::string& logs_yaml = "") {
     std::string path = dir_->path() + "/vigil.yml";
-    std::ofstream(path) << "global:\n  scrape_interval: 15s\ncloud_configs:\n" << cloud_yaml;
+    std::ofstream(path) << "global:\n  scrape_interval: 15s\ncloud_configs:\n"
+                        << cloud_yaml << logs_yaml;
     vigil_ = Vigil::Start(dir_->path() + "/data", {"--config", path, "--no-host.enabled"});
     ASSERT_NE(vigil_, nullptr);
+  }
+
+  // The three clouds as entries that poll no metrics: they lend their
+  // credentials to the log sources below.
+  std::string CloudLogEntries(const std::string& aws_secret) const {
+    auto cut = [](std::string yaml, const std::string& from) {
+      return yaml.substr(0, yaml.find(from));
+    };
+    std::string aws = cut(AwsConfig(aws_secret), "      discovery:\n");
+    std::string azure = cut(AzureConfig(), "      resources:\n");
+    std::string gcp = cut(GcpConfig(), "      metrics:\n");
+    return aws + azure + gcp;
+  }
+  static std::string CloudLogSources() {
+    return "logs:\n"
+           "  sources:\n"
+           "    - name: cw\n"
+           "      type: cloudwatch_logs\n"
+           "      labels: {env: sim}\n"
+           "      cloudwatch_logs:\n"
+           "        cloud: aws-sim\n"
+           "        log_group_names: [/vigil/sim/app, aws-cloudtrail-logs-vigil-sim, "
+           "/aws/events/vigil-sim]\n"
+           "        poll_interval: 1s\n"
+           "        delay: 0s\n"
+           "        lookback: 30m\n"
+           "        max_window: 10m\n"
+           "    - name: activity\n"
+           "      type: azure_activity_log\n"
+           "      azure_activity_log: {cloud: azure-sim, poll_interval: 1s, delay: 0s, lookback: "
+           "12h}\n"
+           "    - name: audit\n"
+           "      type: gcp_logging\n"
+           "      gcp_logging: {cloud: gcp-sim, poll_interval: 1s, delay: 0s, lookback: 12h}\n";
   }
 
   // GetMetricData straight from the simulator, signed as the SDKs sign.
@@ -334,6 +370,104 @@ TEST_F(CloudTest, AzureAndGcpSeriesWithTheirExportersNames) {
   auto up = Query(base, "up{job=~\"azure-sim|gcp-sim\"}");
   ASSERT_EQ(up.size(), 2u);
   EXPECT_EQ(up[0].v + up[1].v, 2);
+}
+
+// Every line of the streams at most once: cloud events carry their ids
+// (eventID, eventDataId, insertId) in their JSON bodies, so a line seen twice
+// is an event stored twice.
+void ExpectNoDuplicates(const std::vector<StreamLines>& streams, const std::string& what) {
+  std::set<std::string> seen;
+  for (const auto& s : streams) {
+    for (const auto& l : s.lines) EXPECT_TRUE(seen.insert(l).second) << what << ": twice: " << l;
+  }
+}
+
+TEST_F(CloudTest, CloudLogSourcesReadAwsAzureAndGcpLogsThroughTheirCredentials) {
+  StartVigil(CloudLogEntries(kAwsSecret), CloudLogSources());
+  const Vigil& v = *vigil_;
+  // CloudWatch Logs: plain application lines.
+  auto app = WaitForLines(v, R"({log_group="/vigil/sim/app"})", 10, 30000);
+  ASSERT_GE(CountLines(app), 10u) << vigil_->process().Log();
+  EXPECT_EQ(app[0].labels.at("cloud_provider"), "aws");
+  EXPECT_EQ(app[0].labels.at("cloud_region"), "us-east-1");
+  EXPECT_EQ(app[0].labels.at("env"), "sim");
+  // CloudTrail records as events: the attributes come back as structured
+  // metadata, the record's JSON as the line.
+  auto trail = WaitForLines(v, R"({log_group="aws-cloudtrail-logs-vigil-sim"})", 1, 30000);
+  ASSERT_GE(CountLines(trail), 1u) << vigil_->process().Log();
+  EXPECT_TRUE(trail[0].labels.count("event_type")) << "no event.type";
+  EXPECT_EQ(trail[0].labels.at("cloud_account_id"), "123456789012");
+  EXPECT_NE(trail[0].lines[0].find("\"eventVersion\""), std::string::npos) << trail[0].lines[0];
+  // ... and `| json` reaches every field of it.
+  auto denied =
+      QueryLogs(v, R"({log_group="aws-cloudtrail-logs-vigil-sim"} | json | eventSource != "")");
+  EXPECT_EQ(CountLines(denied), CountLines(trail));
+  auto bridge = WaitForLines(v, R"({log_group="/aws/events/vigil-sim"})", 1, 30000);
+  ASSERT_GE(CountLines(bridge), 1u) << vigil_->process().Log();
+  EXPECT_TRUE(bridge[0].labels.count("event_source"));
+  // The Azure Activity Log and GCP audit logs.
+  auto azure = WaitForLines(v, R"({cloud_provider="azure"})", 1, 30000);
+  ASSERT_GE(CountLines(azure), 1u) << vigil_->process().Log();
+  EXPECT_EQ(azure[0].labels.at("subscription_id"), "00000000-0000-0000-0000-0000000000aa");
+  EXPECT_TRUE(azure[0].labels.count("event_type"));
+  auto gcp = WaitForLines(v, R"({cloud_provider="gcp"})", 1, 30000);
+  ASSERT_GE(CountLines(gcp), 1u) << vigil_->process().Log();
+  EXPECT_EQ(gcp[0].labels.at("project_id"), "example-project");
+  EXPECT_TRUE(gcp[0].labels.count("event_type"));
+
+  std::string base = vigil_->Url("");
+  EXPECT_GT(SelfMetric(base, "vigil_cloud_log_records_total", {"source=\"cw\""}), 0);
+  EXPECT_GT(SelfMetric(base, "vigil_cloud_api_calls_total",
+                       {"collector=\"cw\"", "api=\"FilterLogEvents\"", "result=\"success\""}),
+            0);
+  // Entries that poll no metrics are no scrape targets.
+  HttpResult t = HttpGet(base + "/api/v1/targets");
+  EXPECT_EQ(t.body.find("aws-sim"), std::string::npos) << t.body;
+  // (The application lines repeat themselves; the events do not.)
+  for (const auto* s : {&trail, &bridge, &azure, &gcp}) ExpectNoDuplicates(*s, "first run");
+}
+
+TEST_F(CloudTest, CloudLogSourcesResumeAfterKill9WithoutLosingOrRepeatingEvents) {
+  StartVigil(CloudLogEntries(kAwsSecret), CloudLogSources());
+  ASSERT_GE(CountLines(WaitForLines(*vigil_, R"({cloud_provider="gcp"})", 1, 30000)), 1u)
+      << vigil_->process().Log();
+  const std::string q = R"({log_group=~"aws-cloudtrail-logs-vigil-sim|/aws/events/vigil-sim"})";
+  size_t before = CountLines(QueryLogs(*vigil_, q));
+  size_t azure_before = CountLines(QueryLogs(*vigil_, R"({cloud_provider="azure"})"));
+  vigil_->process().Kill9();
+  vigil_.reset();
+  std::string path = dir_->path() + "/vigil.yml";
+  vigil_ = Vigil::Start(dir_->path() + "/data", {"--config", path, "--no-host.enabled"});
+  ASSERT_NE(vigil_, nullptr);
+  // A few polls after the restart.
+  std::string base = vigil_->Url("");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (SelfMetric(base, "vigil_cloud_log_polls_total", {"source=\"audit\"", "success"}) < 3 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  auto after = QueryLogs(*vigil_, q);
+  EXPECT_GE(CountLines(after), before);
+  ExpectNoDuplicates(after, "after kill -9");
+  auto azure = QueryLogs(*vigil_, R"({cloud_provider="azure"})");
+  EXPECT_GE(CountLines(azure), azure_before);
+  ExpectNoDuplicates(azure, "azure after kill -9");
+  ExpectNoDuplicates(QueryLogs(*vigil_, R"({cloud_provider="gcp"})"), "gcp after kill -9");
+}
+
+TEST_F(CloudTest, CloudLogSourceWithBadCredentialsFailsItsPollsAndVigilStaysUp) {
+  StartVigil(CloudLogEntries("not-the-secret"), CloudLogSources());
+  std::string base = vigil_->Url("");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (SelfMetric(base, "vigil_cloud_log_polls_total", {"source=\"cw\"", "error"}) < 1 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_GE(SelfMetric(base, "vigil_cloud_log_polls_total", {"source=\"cw\"", "error"}), 1);
+  EXPECT_EQ(CountLines(QueryLogs(*vigil_, R"({cloud_provider="aws"})")), 0u);
+  // The other clouds' credentials are fine.
+  EXPECT_GE(CountLines(WaitForLines(*vigil_, R"({cloud_provider="gcp"})", 1, 30000)), 1u);
+  EXPECT_TRUE(vigil_->process().Running());
 }
 
 }  // namespace

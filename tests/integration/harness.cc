@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <simdjson.h>
 #include <snappy.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -408,6 +409,70 @@ std::vector<TestSeries> RemoteRead(const std::string& url, const std::string& na
     }
   }
   return out;
+}
+
+// ---- Logs ----------------------------------------------------------------
+
+std::vector<StreamLines> QueryLogs(const Vigil& v, const std::string& logql, int limit,
+                                   std::string* error) {
+  const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  std::string url = v.Url("/loki/api/v1/query_range?" +
+                          FormEncode({{"query", logql},
+                                      {"start", std::to_string(now - 3600'000'000'000LL)},
+                                      {"end", std::to_string(now + 60'000'000'000LL)},
+                                      {"limit", std::to_string(limit)},
+                                      {"direction", "forward"}}));
+  HttpResult r = HttpGet(url);
+  std::vector<StreamLines> out;
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (r.status != 200 || parser.parse(r.body).get(doc) != simdjson::SUCCESS) {
+    if (error != nullptr) *error = url + " -> " + std::to_string(r.status) + " " + r.body + r.error;
+    return out;
+  }
+  simdjson::dom::array result;
+  if (doc["data"]["result"].get_array().get(result) != simdjson::SUCCESS) return out;
+  for (auto s : result) {
+    StreamLines sl;
+    simdjson::dom::object stream;
+    if (s["stream"].get_object().get(stream) == simdjson::SUCCESS) {
+      for (auto kv : stream) {
+        std::string_view val;
+        if (kv.value.get_string().get(val) == simdjson::SUCCESS) {
+          sl.labels[std::string(kv.key)] = std::string(val);
+        }
+      }
+    }
+    simdjson::dom::array values;
+    if (s["values"].get_array().get(values) == simdjson::SUCCESS) {
+      for (auto pair : values) {
+        std::string_view line;
+        if (pair.at(1).get_string().get(line) == simdjson::SUCCESS) sl.lines.emplace_back(line);
+      }
+    }
+    out.push_back(std::move(sl));
+  }
+  return out;
+}
+
+size_t CountLines(const std::vector<StreamLines>& streams) {
+  size_t n = 0;
+  for (const auto& s : streams) n += s.lines.size();
+  return n;
+}
+
+std::vector<StreamLines> WaitForLines(const Vigil& v, const std::string& logql, size_t want,
+                                      int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  std::vector<StreamLines> got;
+  do {
+    got = QueryLogs(v, logql);
+    if (CountLines(got) >= want) return got;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  } while (std::chrono::steady_clock::now() < deadline);
+  return got;
 }
 
 }  // namespace vigil::itest

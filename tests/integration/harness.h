@@ -105,4 +105,20 @@ std::string FindExecutable(const std::vector<std::string>& paths);
 // signal, or was killed after timeout_ms.
 int RunCommand(const std::vector<std::string>& argv, std::string* output, int timeout_ms = 60000);
 
+// ---- Logs: the Loki API as the tests read it --------------------------------
+
+struct StreamLines {
+  std::map<std::string, std::string> labels;
+  std::vector<std::string> lines;
+};
+
+// query_range of a log query over [now - 1h, now + 1m), forward; the streams it
+// returned (empty, with the error in *error when given, on failure).
+std::vector<StreamLines> QueryLogs(const Vigil& v, const std::string& logql, int limit = 5000,
+                                   std::string* error = nullptr);
+size_t CountLines(const std::vector<StreamLines>& streams);
+// Polls until the query returns at least `want` lines (or timeout_ms passed).
+std::vector<StreamLines> WaitForLines(const Vigil& v, const std::string& logql, size_t want,
+                                      int timeout_ms = 15000);
+
 }  // namespace vigil::itest
