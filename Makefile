@@ -47,7 +47,7 @@ endif
 TSAN_TARGETS = vigil_task_pool_test vigil_tsdb_test vigil_tsdb_wal_test vigil_http_test vigil_promql_engine_concurrency_test \
                vigil_scrape_test vigil_discovery_test vigil_httpclient_test vigil_cloud_manager_test \
                vigil_http_tls_test vigil_logstore_test vigil_logs_syslog_server_test vigil_logs_tail_test \
-               vigil_api_loki_test vigil_forward_test
+               vigil_api_loki_test vigil_forward_test vigil_cloud_log_source_test
 
 test: build
 	ctest --preset release
