@@ -314,12 +314,25 @@ class Evaluator {
 
  private:
   Status EvalRange(const Expr& e, StepValues* out) {
+    // Only line filters, no unwrap, grouped `by` stream labels alone (`sum
+    // (count_over_time(...))` pushed down, the commonest dashboard query):
+    // an entry's structured metadata cannot change its series, so it is
+    // neither read nor turned into labels, and without line filters neither
+    // is the line (counting needs timestamps only).
+    const bool line_filters_only = Pipeline(&e.log.stages).OnlyLineFilters() && !e.unwrap;
+    const bool bytes = e.range_op == RangeOp::kBytes || e.range_op == RangeOp::kBytesRate;
+    const bool by_stream_labels =
+        line_filters_only && e.grouping.present && !e.grouping.without &&
+        std::none_of(e.grouping.labels.begin(), e.grouping.labels.end(),
+                     [](const std::string& l) { return l.ends_with("_extracted"); });
     logstore::SelectParams sp;
     sp.matchers = e.log.matchers;
     sp.start_ns = steps_.front() - e.offset_ns - e.range_ns + 1;
     sp.end_ns = steps_.back() - e.offset_ns + 1;
     sp.direction = logstore::Direction::kForward;
     sp.line_contains = Pipeline::LineContainsHints(e.log.stages);
+    sp.want_metadata = !(by_stream_labels && e.grouping.labels.empty());
+    sp.want_lines = !(by_stream_labels && e.log.stages.empty() && !bytes);
     VIGIL_ASSIGN_OR_RETURN(auto set, reader_->Select(sp));
 
     Pipeline pipeline(&e.log.stages);
@@ -390,20 +403,23 @@ class Evaluator {
     };
     static const std::vector<model::LogAttribute> kNoMetadata;
     // Only line filters and no unwrap: every entry of a stream without
-    // structured metadata lands in the same series, found once per stream.
-    bool line_filters_only = pipeline.OnlyLineFilters() && !e.unwrap;
-    bool bytes = e.range_op == RangeOp::kBytes || e.range_op == RangeOp::kBytesRate;
+    // structured metadata lands in the same series, found once per stream;
+    // so does every entry when the series are grouped by labels the stream
+    // has (metadata never replaces a stream label).
     while (set->Next()) {
       ++stats_->streams_read;
       const model::Labels& stream = set->labels();
       int64_t stream_sid = -1;
+      const bool metadata_irrelevant =
+          by_stream_labels && std::all_of(e.grouping.labels.begin(), e.grouping.labels.end(),
+                                          [&](const std::string& l) { return stream.Has(l); });
       auto it = set->Entries();
       while (it->Next()) {
         const logstore::LogEntry& entry = it->At();
         ++stats_->entries_read;
-        stats_->bytes_read += entry.line.size();
+        stats_->bytes_read += std::max(entry.line.size(), entry.line_size);
         std::string_view line = entry.line;
-        if (line_filters_only && entry.metadata.empty()) {
+        if (line_filters_only && (metadata_irrelevant || entry.metadata.empty())) {
           if (!pipeline.FilterLine(line)) continue;
           if (stream_sid < 0) {
             st.Reset(stream, kNoMetadata);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <map>
 
 #include "query/logql/engine.h"
 #include "storage/logstore/logstore.h"
@@ -70,6 +71,53 @@ TEST(LogqlOverLogStore, QueriesSeeConsumedRecords) {
   ASSERT_EQ(metric->series.size(), 2u);
   EXPECT_EQ(metric->series[0].points[0].v, 5);
   EXPECT_EQ(metric->series[1].points[0].v, 5);
+  EXPECT_TRUE((*store)->Close().ok());
+}
+
+// Counting queries grouped by stream labels skip reading lines and
+// structured metadata; the answers must be those of the full path.
+TEST(LogqlOverLogStore, CountingQueriesWithStructuredMetadataGroupAsTheFullPathDoes) {
+  TempDir dir;
+  logstore::LogStoreOptions opts;
+  opts.retention_ms = 0;
+  opts.reject_future_ms = 0;
+  auto store = logstore::LogStore::Open(dir.path() + "/logs", opts, nullptr);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  model::LogBatch batch;
+  const int64_t base = 1700000000 * kSec;
+  for (int i = 0; i < 12; ++i) {
+    model::LogRecord r;
+    r.time_ns = base + i * kSec;
+    r.observed_time_ns = r.time_ns;
+    r.stream = model::Labels::FromStrings({"job", i % 2 ? "a" : "b"});
+    r.body = i % 3 == 0 ? "level=error msg=boom" : "level=info msg=ok";
+    r.attributes = {{"host.name", i % 4 < 2 ? "h1" : "h2"}, {"job", "not-the-stream"}};
+    batch.records.push_back(std::move(r));
+  }
+  ASSERT_TRUE((*store)->Consume(batch).status.ok());
+  Engine engine(store->get(), {});
+  auto instant = [&](const std::string& q) {
+    QueryParams m;
+    m.query = q;
+    m.start_ns = m.end_ns = base + 30 * kSec;
+    auto r = engine.Query(m);
+    EXPECT_TRUE(r.ok()) << q << ": " << r.status().ToString();
+    std::map<std::string, double> out;
+    if (!r.ok()) return out;
+    for (const auto& s : r->series) out[s.labels.ToString()] = s.points.at(0).v;
+    return out;
+  };
+  using M = std::map<std::string, double>;
+  EXPECT_EQ(instant(R"(sum(count_over_time({job=~"a|b"}[1m])))"), (M{{"{}", 12}}));
+  EXPECT_EQ(instant(R"(sum(count_over_time({job=~"a|b"} |= "error" [1m])))"), (M{{"{}", 4}}));
+  EXPECT_EQ(instant(R"(sum(bytes_over_time({job=~"a|b"} |= "error" [1m])))"), (M{{"{}", 4 * 20}}));
+  EXPECT_EQ(instant(R"(sum by (job) (count_over_time({job=~"a|b"}[1m])))"),
+            (M{{"{job=\"a\"}", 6}, {"{job=\"b\"}", 6}}));
+  // A label that only structured metadata has: read per entry.
+  EXPECT_EQ(instant(R"(sum by (host_name) (count_over_time({job=~"a|b"}[1m])))"),
+            (M{{"{host_name=\"h1\"}", 6}, {"{host_name=\"h2\"}", 6}}));
+  // Without sum, metadata makes series of its own.
+  EXPECT_EQ(instant(R"(count_over_time({job="a"}[1m]))").size(), 2u);
   EXPECT_TRUE((*store)->Close().ok());
 }
 

@@ -39,6 +39,7 @@ struct LogEntry {
   int64_t time_ns = 0;
   std::string line;
   std::vector<model::LogAttribute> metadata;  // structured metadata, may be empty
+  size_t line_size = 0;  // the line's length, also when the line was not read (want_lines)
 };
 
 // The entries of one stream, in the direction asked for.
@@ -68,6 +69,10 @@ struct SelectParams {
   int64_t end_ns = 0;  // exclusive
   Direction direction = Direction::kForward;
   std::vector<std::string> line_contains;  // hint, see above
+  // Hints for queries that only count: an implementation may then leave
+  // LogEntry::metadata, or LogEntry::line, empty (and skip decoding them).
+  bool want_metadata = true;
+  bool want_lines = true;
 };
 
 struct IndexStats {

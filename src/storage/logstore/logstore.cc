@@ -141,7 +141,7 @@ class StreamSetImpl : public StreamSet {
       }
     }
     return NewStreamIterator(std::move(sources), start, end, params_.direction,
-                             params_.line_contains);
+                             params_.line_contains, params_.want_lines, params_.want_metadata);
   }
   Status status() const override { return Status::OK(); }
 

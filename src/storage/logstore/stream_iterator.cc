@@ -9,11 +9,14 @@ namespace {
 class StreamIterator : public EntryIterator {
  public:
   StreamIterator(std::vector<IterSource> sources, int64_t start_ns, int64_t end_ns,
-                 Direction direction, std::vector<std::string> line_contains)
+                 Direction direction, std::vector<std::string> line_contains, bool want_lines,
+                 bool want_metadata)
       : sources_(std::move(sources)),
         start_(start_ns),
         end_(end_ns),
         forward_(direction == Direction::kForward),
+        want_lines_(want_lines),
+        want_metadata_(want_metadata),
         line_contains_(std::move(line_contains)) {
     line_contains_.erase(std::remove(line_contains_.begin(), line_contains_.end(), std::string()),
                          line_contains_.end());
@@ -62,9 +65,10 @@ class StreamIterator : public EntryIterator {
       std::string_view line = b.Line(i);
       if (!Contains(line)) continue;
       entry_.time_ns = b.time(i);
-      entry_.line.assign(line.data(), line.size());
+      entry_.line_size = line.size();
+      if (want_lines_) entry_.line.assign(line.data(), line.size());
       entry_.metadata.clear();
-      if (!DecodeMeta(b.Meta(i), &entry_.metadata)) {
+      if (want_metadata_ && !DecodeMeta(b.Meta(i), &entry_.metadata)) {
         status_ = Status::Corruption("log chunk: malformed structured metadata");
         return false;
       }
@@ -131,6 +135,8 @@ class StreamIterator : public EntryIterator {
   const int64_t start_;
   const int64_t end_;
   const bool forward_;
+  const bool want_lines_;
+  const bool want_metadata_;
   std::vector<std::string> line_contains_;
   std::vector<size_t> pending_;
   size_t next_pending_ = 0;
@@ -144,9 +150,10 @@ class StreamIterator : public EntryIterator {
 
 std::unique_ptr<EntryIterator> NewStreamIterator(std::vector<IterSource> sources, int64_t start_ns,
                                                  int64_t end_ns, Direction direction,
-                                                 std::vector<std::string> line_contains) {
+                                                 std::vector<std::string> line_contains,
+                                                 bool want_lines, bool want_metadata) {
   return std::make_unique<StreamIterator>(std::move(sources), start_ns, end_ns, direction,
-                                          std::move(line_contains));
+                                          std::move(line_contains), want_lines, want_metadata);
 }
 
 }  // namespace vigil::logstore

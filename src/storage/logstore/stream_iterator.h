@@ -30,8 +30,11 @@ struct IterSource {
   int64_t max_time_ns = 0;
 };
 
+// want_lines / want_metadata false: entries leave line / metadata empty
+// (SelectParams' hints); line_size is always set.
 std::unique_ptr<EntryIterator> NewStreamIterator(std::vector<IterSource> sources, int64_t start_ns,
                                                  int64_t end_ns, Direction direction,
-                                                 std::vector<std::string> line_contains);
+                                                 std::vector<std::string> line_contains,
+                                                 bool want_lines = true, bool want_metadata = true);
 
 }  // namespace vigil::logstore
