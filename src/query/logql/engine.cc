@@ -68,6 +68,16 @@ struct Sample {
   double v;
 };
 
+// Difference arrays over a query's steps: an entry adds at the first step
+// whose window holds it and subtracts after the last; the running sums are
+// then each step's window total.
+struct WindowSums {
+  explicit WindowSums(size_t steps) : sum(steps + 1, 0.0), count(steps + 1, 0) {}
+  std::vector<double> sum;
+  std::vector<int64_t> count;
+};
+constexpr size_t kMaxAdditiveSteps = 4096;
+
 // ---------------------------------------------------------------------------
 // Step vectors: a node's value at every evaluation step.
 
@@ -313,6 +323,21 @@ class Evaluator {
   }
 
  private:
+  // Adds an entry at t to the steps whose window (s - offset - range,
+  // s - offset] holds it: t + offset <= s < t + offset + range.
+  void AddToWindows(const Expr& e, int64_t t, double v, WindowSums* w) const {
+    const int64_t lo = t + e.offset_ns;
+    auto first = std::lower_bound(steps_.begin(), steps_.end(), lo);
+    auto last = std::lower_bound(first, steps_.end(), lo + e.range_ns);
+    if (first == last) return;
+    const size_t i0 = static_cast<size_t>(first - steps_.begin());
+    const size_t i1 = static_cast<size_t>(last - steps_.begin());
+    w->sum[i0] += v;
+    w->sum[i1] -= v;
+    ++w->count[i0];
+    --w->count[i1];
+  }
+
   Status EvalRange(const Expr& e, StepValues* out) {
     // Only line filters, no unwrap, grouped `by` stream labels alone (`sum
     // (count_over_time(...))` pushed down, the commonest dashboard query):
@@ -342,6 +367,14 @@ class Evaluator {
     std::unordered_map<std::string, uint32_t> index;
     std::vector<model::Labels> series_labels;
     std::vector<std::vector<Sample>> samples;
+    // Counting and byte sums over up to kMaxAdditiveSteps steps add each
+    // entry into the steps whose windows hold it (a difference array per
+    // series) instead of keeping every entry: memory no longer grows with
+    // the entries a query reads.
+    const bool additive = !e.unwrap && steps_.size() <= kMaxAdditiveSteps &&
+                          (e.range_op == RangeOp::kCount || e.range_op == RangeOp::kRate ||
+                           e.range_op == RangeOp::kBytes || e.range_op == RangeOp::kBytesRate);
+    std::vector<WindowSums> sums;
     std::string key;
     std::vector<model::Label> collected;
     Grouping grouping = e.grouping;
@@ -396,7 +429,11 @@ class Evaluator {
           }
         }
         series_labels.push_back(model::Labels::FromSorted(collected));
-        samples.emplace_back();
+        if (additive) {
+          sums.emplace_back(steps_.size());
+        } else {
+          samples.emplace_back();
+        }
       }
       *sid = pos->second;
       return Status::OK();
@@ -427,8 +464,12 @@ class Evaluator {
             VIGIL_RETURN_IF_ERROR(series_of(&sid));
             stream_sid = sid;
           }
-          samples[stream_sid].push_back(
-              {entry.time_ns, bytes ? static_cast<double>(line.size()) : 1.0});
+          const double v = bytes ? static_cast<double>(line.size()) : 1.0;
+          if (additive) {
+            AddToWindows(e, entry.time_ns, v, &sums[stream_sid]);
+          } else {
+            samples[stream_sid].push_back({entry.time_ns, v});
+          }
           continue;
         }
         st.Reset(stream, entry.metadata);
@@ -451,7 +492,11 @@ class Evaluator {
         if (st.HasError()) return PipelineError(st);
         uint32_t sid;
         VIGIL_RETURN_IF_ERROR(series_of(&sid));
-        samples[sid].push_back({entry.time_ns, v});
+        if (additive) {
+          AddToWindows(e, entry.time_ns, v, &sums[sid]);
+        } else {
+          samples[sid].push_back({entry.time_ns, v});
+        }
       }
       VIGIL_RETURN_IF_ERROR(it->status());
     }
@@ -492,6 +537,24 @@ class Evaluator {
       return Status::OK();
     }
     out->labels = std::move(series_labels);
+    if (additive) {
+      const double range_s = static_cast<double>(e.range_ns) / 1e9;
+      const bool per_second = e.range_op == RangeOp::kRate || e.range_op == RangeOp::kBytesRate;
+      for (uint32_t sid = 0; sid < sums.size(); ++sid) {
+        double sum = 0;
+        int64_t n = 0;
+        for (size_t i = 0; i < steps_.size(); ++i) {
+          sum += sums[sid].sum[i];
+          n += sums[sid].count[i];
+          if (n == 0) continue;  // no entry in this window: no point, as Loki
+          double v = e.range_op == RangeOp::kCount || e.range_op == RangeOp::kRate
+                         ? static_cast<double>(n)
+                         : sum;
+          out->steps[i].push_back({sid, per_second ? v / range_s : v});
+        }
+      }
+      return Status::OK();
+    }
     for (uint32_t sid = 0; sid < samples.size(); ++sid) {
       auto& s = samples[sid];
       std::stable_sort(s.begin(), s.end(),
