@@ -17,7 +17,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 export CCACHE_MAXSIZE := 15G
 
-.PHONY: run test setup build debug asan tsan fuzz bench bench-logs format clean
+.PHONY: run test setup build debug asan tsan fuzz bench bench-logs bench-logs-rss format clean
 
 setup:
 	@scripts/setup.sh
@@ -89,3 +89,15 @@ format:
 
 clean:
 	rm -rf build
+
+# Peak RSS against input size and under a stalled sink: the tcp, file and
+# loki scenarios at two input sizes, then again with every record also routed
+# to a forwarder whose receiver is down (bench/logs/stalled-forwarder.yml).
+RSS_SIZES ?= 500000 2000000
+bench-logs-rss: build
+	@for n in $(RSS_SIZES); do for cfg in none stalled; do \
+	  extra=$$( [ $$cfg = stalled ] && echo "--config $(CURDIR)/bench/logs/stalled-forwarder.yml" ); \
+	  echo "== $$n lines, sink: $$cfg"; \
+	  BENCH_WORK=$(LOGBENCH_WORK) ../shared/bench/logs/compare.sh --servers custom --custom-name vigil \
+	    --lines $$n --reps 1 --custom-cmd '$(VIGIL_LOGBENCH_CMD)'" $$extra" | grep '^SUMMARY'; \
+	done; done
