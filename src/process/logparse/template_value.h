@@ -1,6 +1,6 @@
 // Internal to vigil_logparse: the dynamic values and the function table of
 // the Go text/template subset (template.cc evaluates, template_funcs.cc holds
-// Loki's and sprig's functions, go_time.cc Go's time layouts).
+// Loki's and sprig's functions; Go's time layouts are go_time.h's).
 //
 // Thread-safety: the function table is immutable; values are plain values.
 #pragma once
@@ -12,6 +12,7 @@
 
 #include "base/result.h"
 #include "base/status.h"
+#include "process/logparse/go_time.h"  // GoTime, FormatGoTime, ParseGoTime
 #include "process/logparse/logparse.h"
 
 namespace vigil::logparse::tmpl {
@@ -83,18 +84,5 @@ struct FunctionSpec {
 
 // nullptr when there is no such function.
 const FunctionSpec* LookupFunction(std::string_view name);
-
-// A time.Time in UTC: seconds since the epoch (Go's zero time, year 1, is
-// representable, unlike in int64 nanoseconds) and nanoseconds 0..999999999.
-struct GoTime {
-  int64_t sec = 0;
-  int64_t nsec = 0;
-};
-GoTime GoTimeFromUnixNanos(int64_t unix_ns);
-// Go's time layouts ("2006-01-02T15:04:05Z07:00"), always in UTC.
-std::string FormatGoTime(GoTime t, std::string_view layout);
-Result<GoTime> ParseGoTime(std::string_view layout, std::string_view value);
-// time.Time's String(): "2006-01-02 15:04:05.999999999 +0000 UTC".
-std::string GoTimeString(GoTime t);
 
 }  // namespace vigil::logparse::tmpl

@@ -7,9 +7,10 @@
 // (ANSIC, UnixDate, RubyDate, RFC822, RFC822Z, RFC850, RFC1123, RFC1123Z,
 // Kitchen, Stamp, StampMilli, StampMicro, StampNano, DateTime, DateOnly) or
 // a Go layout written with the reference time ("2006-01-02T15:04:05.000Z07:00").
-// As in Go, fractional seconds after the seconds field are accepted even if
-// the layout has none; a layout without a year takes the current UTC year,
-// without a zone UTC (zone abbreviations other than UTC/GMT/Z read as UTC).
+// Layouts follow Go's time.Parse (logparse::GoLayout, go_time.h): fractional
+// seconds after the seconds field are accepted even if the layout has none; a
+// layout without a year takes the current UTC year (where Go takes year 0),
+// without a zone UTC (zone abbreviations such as CET or GMT read as UTC).
 //
 // Severity: words (case-insensitive) map to OpenTelemetry severity numbers
 // the way the OTel SDKs map syslog/PSR levels: trace 1, debug 5, info 9,
@@ -23,9 +24,9 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "base/result.h"
+#include "process/logparse/go_time.h"
 
 namespace vigil::pipeline {
 
@@ -37,20 +38,16 @@ uint8_t SeverityFromValue(std::string_view value);
 class TimestampFormat {
  public:
   static Result<TimestampFormat> Make(std::string_view format);
-  // Parses value into Unix nanoseconds; false if it does not fit the format.
-  // now_ns supplies the year for layouts without one.
+  // Parses value into Unix nanoseconds; false if it does not fit the format
+  // or int64 nanoseconds (1677-09-21 to 2262-04-11). now_ns supplies the
+  // year for layouts without one.
   bool Parse(std::string_view value, int64_t now_ns, int64_t* out_ns) const;
 
   enum class Kind { kAuto, kUnixSeconds, kUnixMillis, kUnixMicros, kUnixNanos, kLayout };
-  struct Chunk {
-    uint8_t code = 0;    // Std code (normalize.cc), 0 = literal
-    uint8_t digits = 0;  // fraction digits for fixed fractions
-    std::string literal;
-  };
 
  private:
   Kind kind_ = Kind::kAuto;
-  std::vector<Chunk> chunks_;
+  logparse::GoLayout layout_;  // kLayout
 };
 
 // Unix nanoseconds of a civil UTC date and time (proleptic Gregorian).
