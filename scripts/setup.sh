@@ -12,7 +12,7 @@ PACKAGES=(
   # libraries
   libboost-dev libyaml-cpp-dev libsimdjson-dev libprotobuf-dev protobuf-compiler
   libsnappy-dev libzstd-dev libxxhash-dev libre2-dev libssl-dev libcli11-dev
-  libspdlog-dev libfmt-dev liblua5.4-dev libcurl4-openssl-dev
+  libspdlog-dev libfmt-dev liblua5.4-dev libcurl4-openssl-dev libcairo2-dev fonts-dejavu-core
   # tests and benchmarks
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   prometheus prometheus-node-exporter victoria-metrics python3 python3-snappy curl
@@ -20,6 +20,9 @@ PACKAGES=(
   awscli python3-boto3 python3-google-auth nodejs
   # log senders the logs tests run against `vigil serve` (logger is in util-linux)
   rsyslog bsdutils
+  # the web UI's browser tests (playwright-core drives Debian's chromium) and
+  # the notebook export test (pandas reads /api/v1/export)
+  chromium python3-pandas
 )
 # Debian's npm is a package of its own; a nodejs from NodeSource carries npm.
 if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(npm); fi
@@ -31,15 +34,18 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
-# The JavaScript SDKs of AWS, Azure and Google (versions pinned by
-# tests/clients/package-lock.json), installed beside the scripts that use them.
+# npm packages, pinned by each directory's package-lock.json: the web UI's
+# libraries and esbuild (ui/, needed by the build) and the JavaScript SDKs of
+# AWS, Azure and Google (tests/clients, run by the integration tests).
 install_js_clients() {
-  local dir
-  dir="$(cd "$(dirname "$0")/.." && pwd)/tests/clients"
-  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
-    echo "setup: npm ci in tests/clients"
-    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error && touch node_modules)
-  fi
+  local root dir
+  root="$(cd "$(dirname "$0")/.." && pwd)"
+  for dir in "$root/ui" "$root/tests/clients"; do
+    if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+      echo "setup: npm ci in ${dir#"$root"/}"
+      (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error && touch node_modules)
+    fi
+  done
 }
 
 if [ ${#missing[@]} -eq 0 ]; then

@@ -262,22 +262,6 @@ class Handlers {
     res->body = opts_.registry->Expose();
   }
 
-  void Index(const http::Request&, http::Response* res) {
-    res->Text(
-        200, fmt::format("Vigil {}\n\n"
-                         "Prometheus-compatible endpoints on this port:\n"
-                         "  POST /api/v1/write                 remote_write 1.0 (snappy protobuf)\n"
-                         "  POST /api/v1/read                  remote_read\n"
-                         "  GET  /api/v1/series?match[]=...    series\n"
-                         "  GET  /api/v1/labels                label names\n"
-                         "  GET  /api/v1/label/<name>/values   label values\n"
-                         "  POST /api/v1/admin/tsdb/delete_series, clean_tombstones (with "
-                         "--web.enable-admin-api)\n"
-                         "  GET  /metrics                      Vigil's own metrics\n"
-                         "  GET  /-/healthy, /-/ready\n",
-                         opts_.version));
-  }
-
  private:
   // The sorted union of fn's answers over every match[] set (all series when
   // there is none), as a JSON array of strings.
@@ -352,7 +336,6 @@ void RegisterStorageApi(http::Router* router, const StorageApiOptions& options) 
                    bind(&Handlers::CleanTombstones));
   }
   router->Handle({"GET"}, "/metrics", bind(&Handlers::Metrics));
-  router->Handle({"GET"}, "/", bind(&Handlers::Index));
   router->Handle({"GET"}, "/-/healthy", [](const http::Request&, http::Response& res) {
     res.Text(200, "Vigil is Healthy.\n");
   });

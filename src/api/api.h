@@ -35,7 +35,6 @@ struct StorageApiOptions {
   uint64_t max_write_body_bytes = 32ull << 20;
   remote::WriteOptions write;
   remote::ReadOptions read;
-  std::string version;  // shown on /
 };
 
 void RegisterStorageApi(http::Router* router, const StorageApiOptions& options);

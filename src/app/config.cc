@@ -221,6 +221,8 @@ Status LoadConfigFile(const std::string& path, ServeConfig* cfg,
         s = set("listen", [&] { return str(v, &cfg->listen); });
       } else if (name == "web" && key == "enable_admin_api") {
         s = set("web.enable-admin-api", [&] { return boolean(v, &cfg->enable_admin_api); });
+      } else if (name == "web" && key == "dashboards_read_only") {
+        s = set("web.dashboards-read-only", [&] { return boolean(v, &cfg->dashboards_read_only); });
       } else if (name == "web" && key == "enable_lifecycle") {
         s = set("web.enable-lifecycle", [&] { return boolean(v, &cfg->enable_lifecycle); });
       } else if (name == "host" && key == "enabled") {

@@ -38,6 +38,8 @@ struct ServeConfig {
 
   // Web.
   bool enable_admin_api = false;
+  // Dashboards saved in <data-dir>/dashboards through the UI or the API.
+  bool dashboards_read_only = false;
   // POST /-/reload (and /-/quit later). On by default, unlike Prometheus:
   // Vigil listens on loopback by default and the issue asks for /-/reload.
   bool enable_lifecycle = true;

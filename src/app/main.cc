@@ -3,6 +3,7 @@
 //   vigil [serve] [flags]   run the server (the default command)
 //   vigil version           print version and build information
 //   vigil check config F    validate config files (as promtool check config)
+//   vigil plot QUERY        a chart image or terminal sparklines from a server
 //
 // Flags follow Prometheus' names where Prometheus has the same setting, and
 // accept Prometheus' own spelling too (--web.listen-address, --storage.tsdb.path,
@@ -19,6 +20,7 @@
 #include "app/check.h"
 #include "app/cloudsim_cmd.h"
 #include "app/config.h"
+#include "app/plot_cmd.h"
 #include "app/serve.h"
 #include "app/version.h"
 #include "base/logging.h"
@@ -111,6 +113,9 @@ void AddServeFlags(CLI::App* cmd, ServeConfig* cfg, FlagText* text) {
       ->group("Collection");
   cmd->add_flag("--web.enable-admin-api", cfg->enable_admin_api,
                 "Enable /api/v1/admin/tsdb/delete_series and clean_tombstones")
+      ->group("Web");
+  cmd->add_flag("--web.dashboards-read-only", cfg->dashboards_read_only,
+                "Refuse saving and deleting dashboards (PUT/DELETE /api/v1/dashboards/<uid>)")
       ->group("Web");
   cmd->add_option("--web.max-write-bytes", text->max_write_bytes,
                   "Largest compressed remote_write request body")
@@ -267,11 +272,38 @@ int main(int argc, char** argv) {
                        "Fraction of GetMetricData results cut short (PartialData + NextToken)");
 #endif
 
+  vigil::app::PlotFlags plot_flags;
+  CLI::App* plot = app.add_subcommand(
+      "plot", "Draw a PromQL query from a running server: a PNG/SVG file, or sparklines");
+  plot->add_option("query", plot_flags.query, "The PromQL expression")->required();
+  plot->add_option("--since", plot_flags.since,
+                   "Start: a duration before now (1h, 90m) or a time (RFC 3339, Unix seconds)")
+      ->capture_default_str();
+  plot->add_option("--until", plot_flags.until, "End: now, a duration before now, or a time")
+      ->capture_default_str();
+  plot->add_option("--step", plot_flags.step,
+                   "Query resolution (30s, 1m); default: from the image or terminal width");
+  plot->add_option("--out,-o", plot_flags.out,
+                   "Write the chart here (.png or .svg); none or '-': stdout, sparklines on a "
+                   "terminal");
+  plot->add_option("--server", plot_flags.server, "The Vigil (or Prometheus-compatible) server")
+      ->capture_default_str();
+  plot->add_option("--width", plot_flags.width, "Image width in pixels (100 to 4000)")
+      ->capture_default_str();
+  plot->add_option("--height", plot_flags.height, "Image height in pixels (100 to 4000)")
+      ->capture_default_str();
+  plot->add_option("--title", plot_flags.title, "Chart title (default: the query)");
+  plot->add_option("--unit", plot_flags.unit, "Value unit: bytes, seconds or percent");
+  plot->add_option("--format", plot_flags.format, "png or svg (default: from --out)");
+  plot->add_flag("--stacked", plot_flags.stacked, "Stack the series, filled");
+  plot->add_flag("--sparkline", plot_flags.sparkline,
+                 "Print a sparkline per series instead of writing an image");
+
   // `vigil --listen ...` means `vigil serve --listen ...`.
   std::vector<std::string> args(argv + 1, argv + argc);
-  bool has_command =
-      !args.empty() && (args[0] == "serve" || args[0] == "version" || args[0] == "check" ||
-                        args[0] == "cloudsim" || args[0] == "--help" || args[0] == "-h");
+  bool has_command = !args.empty() && (args[0] == "serve" || args[0] == "version" ||
+                                       args[0] == "check" || args[0] == "cloudsim" ||
+                                       args[0] == "plot" || args[0] == "--help" || args[0] == "-h");
   if (!has_command) args.insert(args.begin(), "serve");
   std::reverse(args.begin(), args.end());
   try {
@@ -285,6 +317,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (check_config->parsed()) return vigil::app::CheckConfig(check_files, stdout);
+  if (plot->parsed()) return vigil::app::RunPlot(plot_flags);
 #ifdef VIGIL_WITH_CLOUDSIM
   if (cloudsim->parsed()) {
     if (vigil::Status s = vigil::log::Init("info", "logfmt"); !s.ok()) return 2;

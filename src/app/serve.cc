@@ -10,9 +10,11 @@
 #include <thread>
 
 #include "api/api.h"
+#include "api/dashboards/dashboards_api.h"
 #include "api/http/server.h"
 #include "api/query/query_api.h"
 #include "api/targets/targets_api.h"
+#include "api/ui/ui_handler.h"
 #include "app/version.h"
 #include "base/file.h"
 #include "base/logging.h"
@@ -267,8 +269,12 @@ int Serve(const ServeConfig& cfg) {
   ao.write.max_decoded_bytes = cfg.max_decoded_write_bytes;
   ao.write.registry = &registry;
   ao.read.registry = &registry;
-  ao.version = Version();
   api::RegisterStorageApi(&router, ao);
+  ui::RegisterUi(&router);
+  api::dashboards::DashboardsApiOptions dbo_ui;
+  dbo_ui.dir = fs::Join(cfg.data_dir, "dashboards");
+  dbo_ui.read_only = cfg.dashboards_read_only;
+  api::dashboards::RegisterDashboardsApi(&router, dbo_ui);
 
   api::query::QueryApiOptions qo = StatusOptions(cfg, start_ms, &registry);
   qo.storage = db->get();

@@ -5,6 +5,8 @@
 //   GET/POST /api/v1/query_range       range query (query, start, end, step, timeout, limit, stats)
 //   GET/POST /api/v1/export            Vigil's own: an instant or range query's result as a CSV
 //                                      (default) or JSON table for notebooks (export_format.h)
+//   GET/POST /api/v1/render            Vigil's own: a range query drawn as a PNG or SVG chart
+//                                      (render_format.h), with query_range's errors
 //   GET/POST /api/v1/format_query      the query pretty-printed
 //   GET/POST /api/v1/query_exemplars   always [] (no exemplars are stored yet); validates the query
 //   GET      /api/v1/metadata          metric metadata from storage::MetadataSource

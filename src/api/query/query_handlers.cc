@@ -3,11 +3,14 @@
 // here (so that parse errors read `invalid parameter "query": ...` and the
 // parse time is measured), then evaluated by the engine. /api/v1/export
 // (Vigil's own) takes the same parameters through the same code and answers
-// a table (export_format.h) instead of Prometheus' JSON.
+// a table (export_format.h) instead of Prometheus' JSON; /api/v1/render
+// (Vigil's own too) draws a range query as a PNG or SVG chart
+// (render_format.h, src/visual/plot).
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,9 +19,11 @@
 #include "api/query/export_format.h"
 #include "api/query/handlers.h"
 #include "api/query/params.h"
+#include "api/query/render_format.h"
 #include "api/query/result_json.h"
 #include "query/promql/engine.h"
 #include "query/promql/parser.h"
+#include "visual/plot/render.h"
 
 namespace vigil::api::query {
 
@@ -209,6 +214,35 @@ class QueryHandlers {
     res->body = std::move(body).value();
   }
 
+  // /api/v1/render: a range query drawn as a chart image (render_format.h).
+  // Parameters, evaluation and errors are those of /api/v1/query_range,
+  // except that start, end and step have defaults.
+  void Render(const http::Request& req, http::Response* res) {
+    auto limit = ParseLimit(req.Param("limit"));
+    if (!limit.ok()) return WriteBadData(res, InvalidParam("limit", limit.status().message()));
+    auto options = ParseRenderOptions(req);
+    if (!options.ok()) return WriteBadData(res, options.status().message());
+    EvalParams params;
+    if (!ParseRenderRange(req, res, options->width, &params)) return;
+    std::optional<Evaluation> e = Evaluate(req, res, params);
+    if (!e) return;
+    size_t max_series = kMaxRenderSeries;
+    if (*limit > 0) max_series = std::min(max_series, static_cast<size_t>(*limit));
+    const std::string_view query_text = req.Param("query");
+    plot::Chart chart = BuildRenderChart(e->result.value, *options, query_text, params.start,
+                                         params.end, params.step_ms, max_series);
+    auto image = plot::Render(chart, options->format, options->width, options->height);
+    if (!image.ok()) return WriteError(res, 500, "internal", image.status().message());
+    res->status = 200;
+    res->SetHeader("Content-Type", plot::ContentType(options->format));
+    res->SetHeader("Cache-Control", "no-store");
+    AddAnnotationHeaders(res, "X-Vigil-Warning", e->result.annotations.WarningStrings(query_text),
+                         "warnings");
+    AddAnnotationHeaders(res, "X-Vigil-Info", e->result.annotations.InfoStrings(query_text),
+                         "infos");
+    res->body = std::move(image).value();
+  }
+
   void FormatQuery(const http::Request& req, http::Response* res) {
     auto expr = promql::ParseExpr(req.Param("query"), opts_.engine->options().parse);
     if (!expr.ok()) return WriteBadData(res, InvalidParam("query", expr.status().message()));
@@ -252,35 +286,84 @@ class QueryHandlers {
   // start, end, step (in Prometheus' order, with its checks), then timeout
   // and lookback_delta; false after answering an error.
   bool ParseRange(const http::Request& req, http::Response* res, EvalParams* out) {
+    auto start = ParseTime(req.Param("start"));
+    if (!start.ok()) {
+      WriteBadData(res, InvalidParam("start", start.status().message()));
+      return false;
+    }
+    auto end = ParseTime(req.Param("end"));
+    if (!end.ok()) {
+      WriteBadData(res, InvalidParam("end", end.status().message()));
+      return false;
+    }
+    return FinishRange(req, res, *start, *end, std::nullopt, out);
+  }
+
+  // As ParseRange, with /api/v1/render's defaults for what is left out: end
+  // now, start an hour before end, step from the image's width.
+  bool ParseRenderRange(const http::Request& req, http::Response* res, int width, EvalParams* out) {
+    std::optional<int64_t> start;
+    if (!req.Param("start").empty()) {
+      auto t = ParseTime(req.Param("start"));
+      if (!t.ok()) {
+        WriteBadData(res, InvalidParam("start", t.status().message()));
+        return false;
+      }
+      start = *t;
+    }
+    int64_t end = opts_.clock();
+    if (!req.Param("end").empty()) {
+      auto t = ParseTime(req.Param("end"));
+      if (!t.ok()) {
+        WriteBadData(res, InvalidParam("end", t.status().message()));
+        return false;
+      }
+      end = *t;
+    }
+    const int64_t from = start.value_or(end - kDefaultRenderRangeMs);
+    const std::optional<int64_t> auto_step =
+        req.Param("step").empty() ? std::optional<int64_t>(AutoStepMs(from, end, width))
+                                  : std::nullopt;
+    return FinishRange(req, res, from, end, auto_step, out);
+  }
+
+  // The checks of a range after start and end: their order, the step (from
+  // its parameter, or step_ms when given), the resolution limit, then
+  // timeout and lookback_delta; false after answering an error.
+  bool FinishRange(const http::Request& req, http::Response* res, int64_t start, int64_t end,
+                   std::optional<int64_t> step_ms, EvalParams* out) {
     auto fail = [res](std::string_view message) {
       WriteBadData(res, message);
       return false;
     };
-    auto start = ParseTime(req.Param("start"));
-    if (!start.ok()) return fail(InvalidParam("start", start.status().message()));
-    auto end = ParseTime(req.Param("end"));
-    if (!end.ok()) return fail(InvalidParam("end", end.status().message()));
-    if (*end < *start) {
+    if (end < start) {
       return fail(InvalidParam("end", "end timestamp must not be before start time"));
     }
-    auto step = ParseDuration(req.Param("step"));
-    if (!step.ok()) return fail(InvalidParam("step", step.status().message()));
+    int64_t step_ns = 0;
+    if (step_ms) {
+      constexpr int64_t kMaxStepMs = std::numeric_limits<int64_t>::max() / 1'000'000;
+      step_ns = std::min(*step_ms, kMaxStepMs) * 1'000'000;
+    } else {
+      auto step = ParseDuration(req.Param("step"));
+      if (!step.ok()) return fail(InvalidParam("step", step.status().message()));
+      step_ns = *step;
+    }
     // A step below a millisecond is zero for the engine, which works in ms.
-    if (*step <= 0 || NanosToMillis(*step) == 0) {
+    if (step_ns <= 0 || NanosToMillis(step_ns) == 0) {
       return fail(InvalidParam("step",
                                "zero or negative query resolution step widths are not "
                                "accepted. Try a positive integer"));
     }
     // As Prometheus: (end - start) / step on nanosecond durations.
-    __int128 span_ns = static_cast<__int128>(*end - *start) * 1'000'000;
-    if (span_ns / *step > kMaxPointsPerSeries) {
+    __int128 span_ns = (static_cast<__int128>(end) - start) * 1'000'000;
+    if (span_ns / step_ns > kMaxPointsPerSeries) {
       return fail(
           "exceeded maximum resolution of 11,000 points per timeseries. Try "
           "decreasing the query resolution (?step=XX)");
     }
-    out->start = *start;
-    out->end = *end;
-    out->step_ms = NanosToMillis(*step);
+    out->start = start;
+    out->end = end;
+    out->step_ms = NanosToMillis(step_ns);
     out->instant = false;
     return ParseQueryOptions(req, res, &out->options);
   }
@@ -389,6 +472,7 @@ void RegisterQueryHandlers(http::Router* router, const QueryApiOptions& options)
   router->Handle(get_post, "/api/v1/query", bind(&QueryHandlers::Query));
   router->Handle(get_post, "/api/v1/query_range", bind(&QueryHandlers::QueryRange));
   router->Handle(get_post, "/api/v1/export", bind(&QueryHandlers::Export));
+  router->Handle(get_post, "/api/v1/render", bind(&QueryHandlers::Render));
   router->Handle(get_post, "/api/v1/format_query", bind(&QueryHandlers::FormatQuery));
   router->Handle(get_post, "/api/v1/query_exemplars", bind(&QueryHandlers::QueryExemplars));
 }
