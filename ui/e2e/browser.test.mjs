@@ -228,6 +228,48 @@ describe('query explorer', () => {
     await close(p, 'query-error');
   });
 
+  // The issue's figure: 50 series x 10,000 points stay interactive. The
+  // series come from PromQL alone (vector() needs no stored data); the time
+  // to draw and to redraw on a zoom and a pan is reported, not asserted.
+  test('50 series x 10,000 points draw, zoom and pan', async () => {
+    const terms = [];
+    for (let i = 0; i < 50; i++) {
+      terms.push(`label_replace(sin(vector(time()) / ${300 + i * 37}) * ${i + 1}, "i", "${i}", "", "")`);
+    }
+    const q = encodeURIComponent(terms.join(' or '));
+    const p = await open(`/ui/query?q=${q}&range=${15 * 9999}s&step=15s`);
+    const t0 = Date.now();
+    await p.waitForSelector('.chart canvas', { timeout: 30000 });
+    const drawnMs = Date.now() - t0;
+    const legend = await p.locator('.u-legend .u-series').count();
+    assert.equal(legend, 51, 'time + 50 series in the legend');
+    const box = await p.locator('.chart .u-over').boundingBox();
+    const cx = box.x + box.width / 2;
+    const cy = box.y + box.height / 2;
+    const zoomStart = Date.now();
+    for (let i = 0; i < 5; i++) {
+      await p.mouse.move(cx, cy);
+      await p.mouse.wheel(0, -120);
+    }
+    await p.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
+    const zoomMs = (Date.now() - zoomStart) / 5;
+    const panStart = Date.now();
+    await p.keyboard.down('Shift');
+    await p.mouse.move(cx, cy);
+    await p.mouse.down();
+    for (let i = 1; i <= 10; i++) await p.mouse.move(cx - i * 20, cy);
+    await p.mouse.up();
+    await p.keyboard.up('Shift');
+    await p.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
+    const panMs = (Date.now() - panStart) / 10;
+    console.log(
+      `chart of 50 series x 10000 points: shown ${drawnMs} ms after load, ` +
+        `${zoomMs.toFixed(0)} ms per wheel zoom, ${panMs.toFixed(0)} ms per pan step`,
+    );
+    assert.ok((await countSeriesPixels(p, '.chart canvas')) > 50, 'series drawn after zoom and pan');
+    await close(p, 'query-50x10000');
+  });
+
   test('several queries share one chart and the URL', async () => {
     const a = encodeURIComponent('rate(vigil_http_requests_total[5s])');
     const b = encodeURIComponent('vigil_tsdb_head_series');
@@ -273,8 +315,8 @@ describe('logs explorer', () => {
 
 describe('dashboards', () => {
   test('the self-monitoring dashboard renders every panel', async () => {
-    const p = await open('/ui/dashboards/vigil?range=5m');
     const t0 = Date.now();
+    const p = await open('/ui/dashboards/vigil?range=5m');
     await p.waitForSelector('[data-testid="panel"]');
     const total = await p.locator('[data-testid="panel"]').count();
     assert.ok(total >= 12, `panels: ${total}`);
@@ -285,7 +327,7 @@ describe('dashboards', () => {
     );
     // The issue's figure: a 12-panel dashboard renders within 1 s on this
     // machine. Reported, not asserted (speed lives in benchmarks).
-    console.log(`dashboard "vigil": ${total} panels ok ${Date.now() - t0} ms after the first panel appeared`);
+    console.log(`dashboard "vigil": ${total} panels ok ${Date.now() - t0} ms after navigation began`);
     await close(p, 'dashboard-vigil');
   });
 
