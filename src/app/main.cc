@@ -4,6 +4,7 @@
 //   vigil version           print version and build information
 //   vigil check config F    validate config files (as promtool check config)
 //   vigil plot QUERY        a chart image or terminal sparklines from a server
+//   vigil report            a Markdown summary of a server's last day (--since), with charts
 //
 // Flags follow Prometheus' names where Prometheus has the same setting, and
 // accept Prometheus' own spelling too (--web.listen-address, --storage.tsdb.path,
@@ -21,6 +22,7 @@
 #include "app/cloudsim_cmd.h"
 #include "app/config.h"
 #include "app/plot_cmd.h"
+#include "app/report_cmd.h"
 #include "app/serve.h"
 #include "app/version.h"
 #include "base/logging.h"
@@ -299,11 +301,25 @@ int main(int argc, char** argv) {
   plot->add_flag("--sparkline", plot_flags.sparkline,
                  "Print a sparkline per series instead of writing an image");
 
+  vigil::app::ReportFlags report_flags;
+  CLI::App* report = app.add_subcommand(
+      "report", "A Markdown summary of a running server's recent data, with charts");
+  report
+      ->add_option("--since", report_flags.since,
+                   "Start: a duration before now (24h, 1h) or a time; the report ends now")
+      ->capture_default_str();
+  report->add_option("--server", report_flags.server, "The Vigil server")->capture_default_str();
+  report->add_option("--out,-o", report_flags.out,
+                     "Write the report here (default: stdout, with charts as links to the server)");
+  report->add_option("--plots", report_flags.plots,
+                     "Directory for the chart PNGs (default: beside --out as <name>-plots)");
+
   // `vigil --listen ...` means `vigil serve --listen ...`.
   std::vector<std::string> args(argv + 1, argv + argc);
-  bool has_command = !args.empty() && (args[0] == "serve" || args[0] == "version" ||
-                                       args[0] == "check" || args[0] == "cloudsim" ||
-                                       args[0] == "plot" || args[0] == "--help" || args[0] == "-h");
+  bool has_command =
+      !args.empty() &&
+      (args[0] == "serve" || args[0] == "version" || args[0] == "check" || args[0] == "cloudsim" ||
+       args[0] == "plot" || args[0] == "report" || args[0] == "--help" || args[0] == "-h");
   if (!has_command) args.insert(args.begin(), "serve");
   std::reverse(args.begin(), args.end());
   try {
@@ -318,6 +334,7 @@ int main(int argc, char** argv) {
   }
   if (check_config->parsed()) return vigil::app::CheckConfig(check_files, stdout);
   if (plot->parsed()) return vigil::app::RunPlot(plot_flags);
+  if (report->parsed()) return vigil::app::RunReport(report_flags);
 #ifdef VIGIL_WITH_CLOUDSIM
   if (cloudsim->parsed()) {
     if (vigil::Status s = vigil::log::Init("info", "logfmt"); !s.ok()) return 2;
