@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -473,6 +474,48 @@ std::vector<StreamLines> WaitForLines(const Vigil& v, const std::string& logql, 
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   } while (std::chrono::steady_clock::now() < deadline);
   return got;
+}
+
+void WriteTextFile(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
+
+bool IsPng(std::string_view s) {
+  return s.size() > 24 && s.substr(0, 8) == std::string_view("\x89PNG\r\n\x1a\n", 8) &&
+         s.substr(12, 4) == "IHDR";
+}
+
+double InstantValue(const Vigil& v, const std::string& q) {
+  HttpResult r = HttpGet(v.Url("/api/v1/query?" + FormEncode({{"query", q}})));
+  simdjson::dom::parser p;
+  simdjson::dom::element doc;
+  simdjson::dom::array result;
+  if (r.status != 200 || p.parse(r.body).get(doc) || doc["data"]["result"].get(result) ||
+      result.size() != 1) {
+    return std::nan("");
+  }
+  std::string_view value;
+  if ((*result.begin())["value"].at(1).get(value)) return std::nan("");
+  return std::stod(std::string(value));
+}
+
+std::unique_ptr<Vigil> StartScrapingItself(const std::string& dir, int scrapes) {
+  // The port is known only once it listens: start, then point the config at
+  // it and reload.
+  const std::string cfg = dir + "/vigil.yml";
+  WriteTextFile(cfg, "global:\n  scrape_interval: 1s\n");
+  std::unique_ptr<Vigil> v = Vigil::Start(dir + "/data", {"--config", cfg});
+  WriteTextFile(cfg,
+                "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n"
+                "  - job_name: vigil\n    static_configs:\n      - targets: ['127.0.0.1:" +
+                    std::to_string(v->port()) + "']\n");
+  HttpPost(v->Url("/-/reload"), "", {});
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline &&
+         !(InstantValue(*v, "count_over_time(up{job=\"vigil\"}[1m])") >= scrapes)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return v;
 }
 
 }  // namespace vigil::itest

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api/remote/proto/remote.pb.h"
@@ -92,6 +93,15 @@ std::string SnappyCompress(const std::string& raw);
 // A free TCP port on 127.0.0.1 (for peers that cannot report an ephemeral one).
 int FreePort();
 std::string ReadFileOrEmpty(const std::string& path);
+void WriteTextFile(const std::string& path, const std::string& text);
+// A PNG signature followed by its IHDR chunk.
+bool IsPng(std::string_view bytes);
+// The single value of an instant query (NaN when there is not exactly one).
+double InstantValue(const Vigil& v, const std::string& query);
+// A Vigil (config in dir/vigil.yml, data in dir/data) scraping itself every
+// second as job "vigil", waited on until it holds `scrapes` of them (60 s at
+// most: a test asserts on count_over_time(up{job="vigil"}[1m]) itself).
+std::unique_ptr<Vigil> StartScrapingItself(const std::string& dir, int scrapes);
 // Waits until GET url answers 200 (or timeout); returns whether it did.
 bool WaitForHttp200(const std::string& url, int timeout_ms);
 

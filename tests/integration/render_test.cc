@@ -18,31 +18,9 @@
 namespace vigil::itest {
 namespace {
 
-void WriteFile(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
-
 uint32_t BigEndian32(std::string_view s, size_t at) {
   auto b = [&](size_t i) { return static_cast<uint32_t>(static_cast<unsigned char>(s[at + i])); };
   return b(0) << 24 | b(1) << 16 | b(2) << 8 | b(3);
-}
-
-bool IsPng(std::string_view s) {
-  return s.size() > 24 && s.substr(0, 8) == std::string_view("\x89PNG\r\n\x1a\n", 8) &&
-         s.substr(12, 4) == "IHDR";
-}
-
-// The single value of an instant query (NaN when there is none).
-double Instant(const Vigil& v, const std::string& q) {
-  HttpResult r = HttpGet(v.Url("/api/v1/query?" + FormEncode({{"query", q}})));
-  simdjson::dom::parser p;
-  simdjson::dom::element doc;
-  simdjson::dom::array result;
-  if (r.status != 200 || p.parse(r.body).get(doc) || doc["data"]["result"].get(result) ||
-      result.size() != 1) {
-    return std::nan("");
-  }
-  std::string_view value;
-  if ((*result.begin())["value"].at(1).get(value)) return std::nan("");
-  return std::stod(std::string(value));
 }
 
 class RenderTest : public ::testing::Test {
@@ -51,19 +29,7 @@ class RenderTest : public ::testing::Test {
   // has ten scrapes, so every chart below has lines to draw.
   static void SetUpTestSuite() {
     dir_ = new TempDir();
-    std::string cfg = dir_->path() + "/vigil.yml";
-    WriteFile(cfg, "global:\n  scrape_interval: 1s\n");
-    vigil_ = Vigil::Start(dir_->path() + "/data", {"--config", cfg}).release();
-    WriteFile(cfg,
-              "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n"
-              "  - job_name: vigil\n    static_configs:\n      - targets: ['127.0.0.1:" +
-                  std::to_string(vigil_->port()) + "']\n");
-    HttpPost(vigil_->Url("/-/reload"), "", {});
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (std::chrono::steady_clock::now() < deadline &&
-           !(Instant(*vigil_, "count_over_time(up{job=\"vigil\"}[1m])") >= 10)) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
+    vigil_ = StartScrapingItself(dir_->path(), 10).release();
   }
   static void TearDownTestSuite() {
     delete vigil_;
@@ -71,7 +37,7 @@ class RenderTest : public ::testing::Test {
   }
 
   void SetUp() override {
-    ASSERT_GE(Instant(*vigil_, "count_over_time(up{job=\"vigil\"}[1m])"), 10)
+    ASSERT_GE(InstantValue(*vigil_, "count_over_time(up{job=\"vigil\"}[1m])"), 10)
         << vigil_->process().Log();
   }
 

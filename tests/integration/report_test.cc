@@ -41,39 +41,11 @@ std::string FirstLinkTarget(const std::string& md, std::string_view prefix,
   return "";
 }
 
-void WriteFile(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
-
-bool IsPng(std::string_view s) {
-  return s.size() > 24 && s.substr(0, 8) == std::string_view("\x89PNG\r\n\x1a\n", 8) &&
-         s.substr(12, 4) == "IHDR";
-}
-
-double Instant(const Vigil& v, const std::string& q) {
-  HttpResult r = HttpGet(v.Url("/api/v1/query?" + FormEncode({{"query", q}})));
-  simdjson::dom::parser p;
-  simdjson::dom::element doc;
-  simdjson::dom::array result;
-  if (r.status != 200 || p.parse(r.body).get(doc) || doc["data"]["result"].get(result) ||
-      result.size() != 1) {
-    return std::nan("");
-  }
-  std::string_view value;
-  if ((*result.begin())["value"].at(1).get(value)) return std::nan("");
-  return std::stod(std::string(value));
-}
-
 class ReportTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir();
-    std::string cfg = dir_->path() + "/vigil.yml";
-    WriteFile(cfg, "global:\n  scrape_interval: 1s\n");
-    vigil_ = Vigil::Start(dir_->path() + "/data", {"--config", cfg}).release();
-    WriteFile(cfg,
-              "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n"
-              "  - job_name: vigil\n    static_configs:\n      - targets: ['127.0.0.1:" +
-                  std::to_string(vigil_->port()) + "']\n");
-    HttpPost(vigil_->Url("/-/reload"), "", {});
+    vigil_ = StartScrapingItself(dir_->path(), 10).release();
     // Log lines: errors and others under a job whose value holds a pipe, a
     // newline and markup, which must stay text in the report's table.
     const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -96,11 +68,6 @@ class ReportTest : public ::testing::Test {
                      values_info + "]}]}",
                  {"Content-Type: application/json"})
             .status;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (std::chrono::steady_clock::now() < deadline &&
-           !(Instant(*vigil_, "count_over_time(up{job=\"vigil\"}[1m])") >= 10)) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
   }
   static void TearDownTestSuite() {
     delete vigil_;
@@ -109,7 +76,7 @@ class ReportTest : public ::testing::Test {
 
   void SetUp() override {
     ASSERT_EQ(push_status_, 204);
-    ASSERT_GE(Instant(*vigil_, "count_over_time(up{job=\"vigil\"}[1m])"), 10)
+    ASSERT_GE(InstantValue(*vigil_, "count_over_time(up{job=\"vigil\"}[1m])"), 10)
         << vigil_->process().Log();
   }
 

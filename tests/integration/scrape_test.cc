@@ -75,8 +75,6 @@ bool WaitFor(F cond, int timeout_ms = 20000) {
   return cond();
 }
 
-void WriteFile(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
-
 HttpResult Reload(const Vigil& v) { return HttpPost(v.Url("/-/reload"), "", {}); }
 
 TEST(ScrapeTest, NodeExporterGivesTheSameSeriesInVigilAndPrometheus) {
@@ -92,11 +90,11 @@ TEST(ScrapeTest, NodeExporterGivesTheSameSeriesInVigilAndPrometheus) {
   ASSERT_TRUE(WaitForHttp200("http://" + ne_addr + "/metrics", 20000)) << exporter->Log();
 
   std::string cfg = dir.path() + "/scrape.yml";
-  WriteFile(cfg,
-            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
-            "scrape_configs:\n  - job_name: node\n    static_configs:\n"
-            "      - targets: ['" +
-                ne_addr + "']\n");
+  WriteTextFile(cfg,
+                "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
+                "scrape_configs:\n  - job_name: node\n    static_configs:\n"
+                "      - targets: ['" +
+                    ne_addr + "']\n");
   auto v = Vigil::Start(dir.path() + "/vigil", {"--config", cfg});
   int prom_port = FreePort();
   std::string pbase = "http://127.0.0.1:" + std::to_string(prom_port);
@@ -164,11 +162,11 @@ TEST(ScrapeTest, SeriesThatVanishGetStaleAndLeaveInstantQueriesWithinAnInterval)
   target.Set("# TYPE m gauge\nm{a=\"1\"} 1\nm{a=\"2\"} 2\n");
   TempDir dir;
   std::string cfg = dir.path() + "/scrape.yml";
-  WriteFile(cfg,
-            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
-            "scrape_configs:\n  - job_name: fixture\n    static_configs:\n"
-            "      - targets: ['" +
-                target.Addr() + "']\n");
+  WriteTextFile(cfg,
+                "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
+                "scrape_configs:\n  - job_name: fixture\n    static_configs:\n"
+                "      - targets: ['" +
+                    target.Addr() + "']\n");
   auto v = Vigil::Start(dir.path() + "/vigil", {"--config", cfg});
   ASSERT_TRUE(WaitFor([&] { return Instant(v->Url(""), "count(m)").first == 2; })) << Targets(*v);
   // The page's metadata reaches /api/v1/metadata, as in Prometheus.
@@ -234,7 +232,7 @@ TEST(ScrapeTest, BadTargetsGetUpZeroAndAReasonAndDoNotDisturbOthers) {
             "\n    sample_limit: 100000\n" + "    static_configs:\n      - targets: ['" + addr +
             "']\n";
   }
-  WriteFile(cfg, jobs);
+  WriteTextFile(cfg, jobs);
   auto v = Vigil::Start(dir.path() + "/vigil", {"--config", cfg});
   auto error_of = [&](const std::string& job) -> std::string {
     simdjson::dom::parser p;
@@ -278,11 +276,11 @@ TEST(ScrapeTest, ReloadAddsJobsKeepsUnchangedOnesAndRefusesABadConfig) {
   };
   const std::string head =
       "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n";
-  WriteFile(cfg, head + job("a"));
+  WriteTextFile(cfg, head + job("a"));
   auto v = Vigil::Start(dir.path() + "/vigil", {"--config", cfg});
   ASSERT_TRUE(WaitFor([&] { return Instant(v->Url(""), "up{job=\"a\"}").first == 1; }));
 
-  WriteFile(cfg, head + job("a") + job("b"));
+  WriteTextFile(cfg, head + job("a") + job("b"));
   HttpResult r = Reload(*v);
   EXPECT_EQ(r.status, 200) << r.body;
   ASSERT_TRUE(WaitFor([&] { return Instant(v->Url(""), "up{job=\"b\"}").first == 1; }));
@@ -294,7 +292,7 @@ TEST(ScrapeTest, ReloadAddsJobsKeepsUnchangedOnesAndRefusesABadConfig) {
                  .first;
   EXPECT_EQ(n, 0);
 
-  WriteFile(cfg, head + "  - job_name: a\n    scrape_interval: nonsense\n");
+  WriteTextFile(cfg, head + "  - job_name: a\n    scrape_interval: nonsense\n");
   r = Reload(*v);
   EXPECT_EQ(r.status, 500);
   EXPECT_NE(r.body.find("vigil.yml:6:"), std::string::npos) << r.body;
@@ -304,7 +302,7 @@ TEST(ScrapeTest, ReloadAddsJobsKeepsUnchangedOnesAndRefusesABadConfig) {
   EXPECT_NE(Targets(*v).find("\"scrapePool\":\"b\""), std::string::npos);
 
   // SIGHUP reloads as well: back to job a only; b's series go stale.
-  WriteFile(cfg, head + job("a"));
+  WriteTextFile(cfg, head + job("a"));
   kill(v->process().pid(), SIGHUP);
   ASSERT_TRUE(WaitFor([&] { return Instant(v->Url(""), "up{job=\"b\"}").second == 0; }, 5000));
   EXPECT_EQ(Instant(v->Url(""), "up{job=\"a\"}").first, 1);
@@ -313,18 +311,18 @@ TEST(ScrapeTest, ReloadAddsJobsKeepsUnchangedOnesAndRefusesABadConfig) {
 TEST(ScrapeTest, SelfAndHostScrapesShowThisMachine) {
   TempDir dir;
   std::string cfg = dir.path() + "/vigil.yml";
-  WriteFile(cfg, "global:\n  scrape_interval: 1s\n");
+  WriteTextFile(cfg, "global:\n  scrape_interval: 1s\n");
   auto v = Vigil::Start(dir.path() + "/vigil", {"--config", cfg});
   // The port is known only now: the config the README ships, on this port.
   std::string self = "127.0.0.1:" + std::to_string(v->port());
-  WriteFile(cfg,
-            "global:\n  scrape_interval: 1s\nscrape_configs:\n"
-            "  - job_name: node\n    metrics_path: /metrics/host\n    static_configs:\n"
-            "      - targets: ['" +
-                self +
-                "']\n"
-                "  - job_name: vigil\n    static_configs:\n      - targets: ['" +
-                self + "']\n");
+  WriteTextFile(cfg,
+                "global:\n  scrape_interval: 1s\nscrape_configs:\n"
+                "  - job_name: node\n    metrics_path: /metrics/host\n    static_configs:\n"
+                "      - targets: ['" +
+                    self +
+                    "']\n"
+                    "  - job_name: vigil\n    static_configs:\n      - targets: ['" +
+                    self + "']\n");
   ASSERT_EQ(Reload(*v).status, 200);
   ASSERT_TRUE(WaitFor([&] { return Instant(v->Url(""), "sum(up)").first == 2; })) << Targets(*v);
   EXPECT_GT(Instant(v->Url(""), "node_memory_MemAvailable_bytes").first, 0);
@@ -335,11 +333,11 @@ TEST(ScrapeTest, SelfAndHostScrapesShowThisMachine) {
 TEST(ScrapeTest, CheckConfigReportsLikePromtool) {
   TempDir dir;
   std::string good = dir.path() + "/good.yml";
-  WriteFile(good,
-            "scrape_configs:\n  - job_name: x\n    static_configs:\n"
-            "      - targets: ['localhost:1']\n");
+  WriteTextFile(good,
+                "scrape_configs:\n  - job_name: x\n    static_configs:\n"
+                "      - targets: ['localhost:1']\n");
   std::string bad = dir.path() + "/bad.yml";
-  WriteFile(bad, "scrape_configs:\n  - job_name: x\n    scrape_intervall: 5s\n");
+  WriteTextFile(bad, "scrape_configs:\n  - job_name: x\n    scrape_intervall: 5s\n");
   std::string out;
   std::string bin = std::getenv("VIGIL_BINARY");
   EXPECT_EQ(RunCommand({bin, "check", "config", good}, &out), 0) << out;
