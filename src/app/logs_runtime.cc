@@ -137,7 +137,22 @@ model::ConsumeResult LogsRuntime::PipelineEntry::Consume(model::LogBatch& batch)
   if (sink == nullptr) {
     return {Status::Internal(fmt::format("log pipeline \"{}\" does not exist", pipeline)), {}};
   }
-  return sink->Consume(batch);
+  const size_t total = batch.records.size();
+  model::ConsumeResult res = sink->Consume(batch);
+  if (!res.status.ok()) {
+    note_.Record(fmt::format("pipeline \"{}\" refused a batch of {} records: {}", pipeline, total,
+                             res.status.ToString()));
+  } else if (!res.rejected.empty()) {
+    const model::LogRejection& r = res.rejected.back();
+    note_.Record(fmt::format("pipeline \"{}\": {} of {} records rejected; the last: {}: {}",
+                             pipeline, res.rejected.size(), total, r.reason, r.message));
+  }
+  return res;
+}
+
+std::string LogsRuntime::PipelineEntry::pipeline() const {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  return pipeline_;
 }
 
 void LogsRuntime::PipelineEntry::set_pipeline(std::string p) {
@@ -303,6 +318,11 @@ Status LogsRuntime::StartCloudSource(const config::LogSourceConfig& sc, RunningS
 }
 
 Status LogsRuntime::ApplyConfig(const config::Config& cfg) {
+  std::unique_lock<std::shared_mutex> lock(components_mu_);
+  return ApplyConfigLocked(cfg);
+}
+
+Status LogsRuntime::ApplyConfigLocked(const config::Config& cfg) {
   auto log = log::Get("logs");
   if (stopped_) return Status::FailedPrecondition("the logs runtime is stopped");
   config::LogsConfig logs = cfg.logs;
@@ -412,6 +432,7 @@ Status LogsRuntime::ApplyConfig(const config::Config& cfg) {
 }
 
 void LogsRuntime::Stop() {
+  std::unique_lock<std::shared_mutex> components_lock(components_mu_);
   if (stopped_) return;
   stopped_ = true;
   for (auto& [name, rs] : sources_) rs->Stop();
@@ -429,6 +450,99 @@ void LogsRuntime::Stop() {
     if (!s.ok()) log::Get("logs")->error("closing the log store: {}", s.ToString());
     store_.reset();
   }
+}
+
+namespace {
+
+// The newer of two notes, with both counts.
+LastError Newer(const LastError& a, const LastError& b) {
+  LastError out = a.time_ms >= b.time_ms ? a : b;
+  out.count = a.count + b.count;
+  return out;
+}
+
+void SetError(const LastError& e, api::targets::LogComponentStatus* c) {
+  c->last_error = e.message;
+  c->last_error_ms = e.time_ms;
+  c->error_count = e.count;
+}
+
+}  // namespace
+
+std::vector<api::targets::LogComponentStatus> LogsRuntime::ComponentStatus() const {
+  using api::targets::LogComponentStatus;
+  std::vector<LogComponentStatus> out;
+  std::shared_lock<std::shared_mutex> lock(components_mu_);
+  if (store_ == nullptr) return out;
+  for (const auto& [name, rs] : sources_) {
+    LogComponentStatus c;
+    c.name = name;
+    c.pipeline = rs->entry->pipeline();
+    LastError entry = rs->entry->last_error();
+    if (rs->syslog) {
+      c.kind = "syslog";
+      SetError(Newer(rs->syslog->last_error(), entry), &c);
+    } else if (rs->tailer) {
+      c.kind = "file";
+      SetError(Newer(rs->tailer->last_error(), entry), &c);
+    } else if (rs->cloud) {
+      // One row per target: its last poll's result. The entry's note (what
+      // the store refused) goes with every target of the source.
+      for (const cloudlogs::CloudLogTargetHealth& t : rs->cloud->Health()) {
+        LogComponentStatus ct = c;
+        ct.kind = "cloud";
+        ct.target = t.key;
+        ct.health = !t.last_error.empty() ? "down" : t.last_poll_ms > 0 ? "up" : "";
+        LastError polled;
+        if (!t.last_error.empty()) {
+          polled.message = t.last_error;
+          polled.time_ms = t.last_poll_ms;
+          polled.count = 1;
+        }
+        SetError(Newer(polled, entry), &ct);
+        out.push_back(std::move(ct));
+      }
+      continue;
+    }
+    out.push_back(std::move(c));
+  }
+  LastError push_entry = push_entry_.last_error();
+  for (const auto& [protocol, note] :
+       {std::pair<const char*, const LastErrorNote*>{"loki", &loki_push_errors_},
+        {"otlp", &otlp_push_errors_}}) {
+    LogComponentStatus c;
+    c.kind = "push";
+    c.name = protocol;
+    c.pipeline = push_entry_.pipeline();
+    // A push answered 4xx is noted by protocol; the entry's own note holds
+    // what the pipeline refused of pushes of either protocol.
+    SetError(Newer(note->Get(), push_entry), &c);
+    out.push_back(std::move(c));
+  }
+  LogComponentStatus store;
+  store.sink = true;
+  store.kind = "store";
+  store.name = "local";
+  SetError(store_->last_error(), &store);
+  out.push_back(std::move(store));
+  for (const auto& [name, rf] : forwarders_) {
+    forward::Forwarder::Status st = rf.forwarder->status();
+    LogComponentStatus c;
+    c.sink = true;
+    c.kind = "forwarder";
+    c.name = name;
+    c.health = st.up ? "up" : "down";
+    c.last_error = st.last_error;
+    c.last_error_ms = st.last_error_ms;
+    c.error_count = st.errors;
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+void LogsRuntime::NotePushError(std::string_view protocol, std::string message) {
+  if (protocol == "loki") loki_push_errors_.Record(std::move(message));
+  if (protocol == "otlp") otlp_push_errors_.Record(std::move(message));
 }
 
 }  // namespace vigil::app

@@ -23,6 +23,8 @@
 #include <string>
 #include <vector>
 
+#include "api/targets/log_status.h"
+#include "base/last_error.h"
 #include "base/metrics.h"
 #include "base/status.h"
 #include "config/config.h"
@@ -87,6 +89,14 @@ class LogsRuntime {
   // then closes the store. Idempotent.
   void Stop();
 
+  // Every running source and sink with the newest error it met
+  // (/api/v1/status/logs). A source's error is the newer of its own (a file
+  // it cannot read, a failed poll) and its pipeline entry's (records the
+  // pipeline or the store refused).
+  std::vector<api::targets::LogComponentStatus> ComponentStatus() const;
+  // A refused push (LokiApiOptions::on_push_error); protocol "loki" or "otlp".
+  void NotePushError(std::string_view protocol, std::string message);
+
  private:
   class PipelineEntry : public model::LogSink {
    public:
@@ -95,10 +105,14 @@ class LogsRuntime {
     model::ConsumeResult Consume(model::LogBatch& batch) override;
     void set_pipeline(std::string p);
     void set_labels(std::map<std::string, std::string> labels);
+    std::string pipeline() const;
+    // Batches refused and records rejected downstream, as text.
+    LastError last_error() const { return note_.Get(); }
 
    private:
     LogsRuntime* rt_;
-    std::shared_mutex mu_;
+    LastErrorNote note_;
+    mutable std::shared_mutex mu_;
     std::string pipeline_;
     std::map<std::string, std::string> labels_;  // added to each record's stream (push)
   };
@@ -119,6 +133,7 @@ class LogsRuntime {
     std::unique_ptr<forward::Forwarder> forwarder;
   };
 
+  Status ApplyConfigLocked(const config::Config& cfg);
   Status OpenStore(const config::LogStoreConfig& sc);
   std::vector<config::LogSourceConfig> SourcesWithFlags(const config::LogsConfig& logs) const;
   Result<std::unique_ptr<RunningSource>> StartSource(const config::LogSourceConfig& sc,
@@ -130,6 +145,9 @@ class LogsRuntime {
   storage::Appendable* const metrics_out_;
   metrics::Registry* const registry_;
 
+  // Guards forwarders_ and sources_ (changed by ApplyConfig and Stop,
+  // read by ComponentStatus from HTTP threads).
+  mutable std::shared_mutex components_mu_;
   std::unique_ptr<logstore::LogStore> store_;
   config::LogStoreConfig store_config_;
   std::unique_ptr<logql::Engine> engine_;
@@ -139,6 +157,8 @@ class LogsRuntime {
   std::shared_mutex router_mu_;  // guards router_
   std::unique_ptr<pipeline::Router> router_;
   PipelineEntry push_entry_{this, "default"};
+  LastErrorNote loki_push_errors_;
+  LastErrorNote otlp_push_errors_;
   bool stopped_ = false;
 };
 

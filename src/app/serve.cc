@@ -13,6 +13,7 @@
 #include "api/dashboards/dashboards_api.h"
 #include "api/http/server.h"
 #include "api/query/query_api.h"
+#include "api/targets/log_status.h"
 #include "api/targets/targets_api.h"
 #include "api/ui/ui_handler.h"
 #include "app/version.h"
@@ -379,9 +380,13 @@ int Serve(const ServeConfig& cfg) {
     lo.reader = logs_runtime.reader();
     lo.engine = logs_runtime.engine();
     lo.push_sink = [logs] { return logs->push_sink(); };
+    lo.on_push_error = [logs](std::string_view protocol, std::string message) {
+      logs->NotePushError(protocol, std::move(message));
+    };
     lo.version = Version();
     lo.registry = &registry;
     api::loki::RegisterLokiApi(&router, lo);
+    api::targets::RegisterLogStatusApi(&router, [logs] { return logs->ComponentStatus(); });
   }
 #endif
 

@@ -45,8 +45,10 @@ class Forwarder : public model::LogSink {
   ~Forwarder() override = default;
 
   struct Status {
-    bool up = false;  // last send succeeded
-    std::string last_error;
+    bool up = false;            // last send succeeded
+    std::string last_error;     // the newest failed send's error, kept after a success
+    int64_t last_error_ms = 0;  // its wall-clock time, 0 = none since start
+    uint64_t errors = 0;        // failed sends since start
     uint64_t queued_records = 0;
     uint64_t queued_bytes = 0;
     uint64_t sent_records = 0;

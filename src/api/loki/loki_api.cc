@@ -109,8 +109,15 @@ class Api {
   };
   Result<TailSetup> PrepareTail(const http::Request& req);
   void RunQuery(const logql::QueryParams& params, const http::Request& req, http::Response& res);
-  void Consume(std::vector<model::LogRecord> records, std::string_view protocol, bool otlp,
-               bool otlp_json, http::Response& res);
+  // Tells on_push_error of a push that was refused, whole or in part.
+  void NotePushError(const http::Request& req, std::string_view protocol, int status,
+                     std::string_view what) {
+    if (!o_.on_push_error) return;
+    o_.on_push_error(protocol,
+                     fmt::format("push from {} answered {}: {}", req.remote_addr, status, what));
+  }
+  void Consume(const http::Request& req, std::vector<model::LogRecord> records,
+               std::string_view protocol, bool otlp, bool otlp_json, http::Response& res);
 
   LokiApiOptions o_;
   TailManager tails_;
@@ -265,8 +272,8 @@ void AppendVarint(std::string* out, uint64_t v) {
   out->push_back(static_cast<char>(v));
 }
 
-void Api::Consume(std::vector<model::LogRecord> records, std::string_view protocol, bool otlp,
-                  bool otlp_json, http::Response& res) {
+void Api::Consume(const http::Request& req, std::vector<model::LogRecord> records,
+                  std::string_view protocol, bool otlp, bool otlp_json, http::Response& res) {
   size_t total = records.size();
   if (push_entries_ != nullptr) {
     push_entries_->With({protocol})->Inc(static_cast<double>(total));
@@ -282,11 +289,17 @@ void Api::Consume(std::vector<model::LogRecord> records, std::string_view protoc
       }
     }
     model::LogSink* sink = o_.push_sink ? o_.push_sink() : nullptr;
-    if (sink == nullptr) return res.Text(503, "no log pipeline is configured for pushed logs");
+    if (sink == nullptr) {
+      res.Text(503, "no log pipeline is configured for pushed logs");
+      return NotePushError(req, protocol, res.status, res.body);
+    }
     model::LogBatch batch;
     batch.records = std::move(records);
     model::ConsumeResult cr = sink->Consume(batch);
-    if (!cr.status.ok()) return Fail(res, cr.status);
+    if (!cr.status.ok()) {
+      Fail(res, cr.status);
+      return NotePushError(req, protocol, res.status, res.body);
+    }
     rejected = std::move(cr.rejected);
   }
   if (!rejected.empty() && push_rejected_ != nullptr) {
@@ -306,6 +319,8 @@ void Api::Consume(std::vector<model::LogRecord> records, std::string_view protoc
     } else {
       summary.pop_back();  // the last ';'
     }
+    // OTLP answers a partial success with 200.
+    NotePushError(req, protocol, otlp ? 200 : 400, summary);
   }
   if (!otlp) {
     if (!rejected.empty()) return res.Text(400, summary);
@@ -347,8 +362,11 @@ void Api::Push(const http::Request& req, http::Response& res) {
   std::vector<model::LogRecord> records;
   Status st = logs::DecodeLokiPush(req.Header("content-type"), req.Header("content-encoding"),
                                    req.body, d, &records);
-  if (!st.ok()) return res.Text(400, st.message());
-  Consume(std::move(records), "loki", false, false, res);
+  if (!st.ok()) {
+    res.Text(400, st.message());
+    return NotePushError(req, "loki", res.status, res.body);
+  }
+  Consume(req, std::move(records), "loki", false, false, res);
 #else
   (void)req;
   res.Text(501, "log push is not available in this build");
@@ -363,9 +381,12 @@ void Api::OtlpPush(const http::Request& req, http::Response& res) {
   std::string_view content_type = req.Header("content-type");
   Status st =
       logs::DecodeOtlpLogs(content_type, req.Header("content-encoding"), req.body, d, &records);
-  if (!st.ok()) return res.Text(400, st.message());
+  if (!st.ok()) {
+    res.Text(400, st.message());
+    return NotePushError(req, "otlp", res.status, res.body);
+  }
   bool json = content_type.find("json") != std::string_view::npos;
-  Consume(std::move(records), "otlp", true, json, res);
+  Consume(req, std::move(records), "otlp", true, json, res);
 #else
   (void)req;
   res.Text(501, "log push is not available in this build");

@@ -42,6 +42,10 @@ struct LokiApiOptions {
   // Where pushed records go (the pipeline router's source for the push
   // pipeline). Called per request so a reload can swap it.
   std::function<model::LogSink*()> push_sink;
+  // Told of every push answered with an error (a body that does not decode,
+  // records rejected, the pipeline unavailable): "loki" or "otlp", and a
+  // text naming the sender and the answer. May be empty.
+  std::function<void(std::string_view protocol, std::string message)> on_push_error;
   model::Labels push_labels;  // added to every pushed record's stream
   uint64_t max_push_body_bytes = 64 << 20;
   int64_t tail_poll_interval_ms = 500;

@@ -36,6 +36,9 @@ class LokiApiTest : public ::testing::Test {
     o.engine = engine_.get();
     o.push_sink = [this]() -> model::LogSink* { return sink_enabled_ ? &store_ : nullptr; };
     o.push_labels = Labels::FromStrings({"source", "push"});
+    o.on_push_error = [this](std::string_view protocol, std::string message) {
+      push_errors_.push_back(fmt::format("{}|{}", protocol, message));
+    };
     o.version = "9.9.9";
     o.tail_poll_interval_ms = 20;
     o.registry = &registry_;
@@ -52,6 +55,7 @@ class LokiApiTest : public ::testing::Test {
     if (q != std::string::npos) req.query = http::ParseQueryString(target.substr(q + 1));
     req.headers = std::move(headers);
     req.body = std::move(body);
+    req.remote_addr = "127.0.0.1:5000";
     if (req.Header("content-type") == "application/x-www-form-urlencoded") {
       req.form = http::ParseQueryString(req.body);
     }
@@ -97,6 +101,7 @@ class LokiApiTest : public ::testing::Test {
   metrics::Registry registry_;
   http::Router router_;
   bool sink_enabled_ = true;
+  std::vector<std::string> push_errors_;  // "protocol|message" from on_push_error
 };
 
 TEST_F(LokiApiTest, QueryRangeLogQueryReturnsStreamsNewestFirst) {
@@ -274,6 +279,22 @@ TEST_F(LokiApiTest, PushErrorsBadBodyRejectionsAndSinkStatus) {
   sink_enabled_ = false;
   res = Call("POST", "/loki/api/v1/push", body, {{"content-type", "application/json"}});
   EXPECT_EQ(res.status, 503);
+
+  // Each refusal reached on_push_error, the answer's text with it.
+  ASSERT_EQ(push_errors_.size(), 5u);
+  EXPECT_EQ(push_errors_[0].rfind("loki|push from 127.0.0.1:5000 answered 400: ", 0), 0u)
+      << push_errors_[0];
+  EXPECT_EQ(push_errors_[1],
+            "loki|push from 127.0.0.1:5000 answered 400: 1 of 2 entries rejected (the others were "
+            "stored): "
+            "entry 1: line_rejected: the test refuses this line");
+  EXPECT_EQ(push_errors_[2],
+            "loki|push from 127.0.0.1:5000 answered 429: ingestion rate limit exceeded");
+  EXPECT_EQ(push_errors_[3].rfind("loki|push from 127.0.0.1:5000 answered 500: ", 0), 0u)
+      << push_errors_[3];
+  EXPECT_EQ(
+      push_errors_[4],
+      "loki|push from 127.0.0.1:5000 answered 503: no log pipeline is configured for pushed logs");
 }
 
 TEST_F(LokiApiTest, OtlpJsonPushAnswers200WithAnEmptyResponse) {

@@ -13,6 +13,7 @@
 #include "base/checksum.h"
 #include "base/coding.h"
 #include "base/file.h"
+#include "base/last_error.h"
 #include "base/logging.h"
 #include "base/time.h"
 #include "fmt/format.h"
@@ -191,6 +192,7 @@ class LogStoreImpl : public LogStore {
   Status Init();
 
   model::ConsumeResult Consume(model::LogBatch& batch) override;
+  LastError last_error() const override { return last_error_.Get(); }
   std::optional<std::string> SourceState(const std::string& source) const override {
     std::lock_guard<std::mutex> lock(state_mu_);
     auto it = sources_.find(source);
@@ -248,6 +250,8 @@ class LogStoreImpl : public LogStore {
   void FlusherLoop();
   void MaintainerLoop();
   void StopThreads();
+  // Consume's work; Consume notes its failures and rejections.
+  model::ConsumeResult Append(model::LogBatch& batch);
   void Reject(model::ConsumeResult& res, size_t index, std::string_view reason,
               std::string message) {
     rejected_->With({std::string(reason)})->Inc();
@@ -262,6 +266,7 @@ class LogStoreImpl : public LogStore {
   metrics::Counter* entries_total_;
   metrics::Counter* bytes_total_;
   metrics::Family<metrics::Counter>* rejected_;
+  LastErrorNote last_error_;
   metrics::Gauge* chunks_gauge_;
   metrics::Gauge* disk_gauge_;
   metrics::Gauge* wal_gauge_;
@@ -554,6 +559,20 @@ StreamPtr LogStoreImpl::CreateStream(const model::Labels& labels, uint64_t hash)
 // ---------------------------------------------------------------- write
 
 model::ConsumeResult LogStoreImpl::Consume(model::LogBatch& batch) {
+  const size_t total = batch.records.size();
+  model::ConsumeResult res = Append(batch);
+  if (!res.status.ok()) {
+    last_error_.Record(
+        fmt::format("refused a batch of {} records: {}", total, res.status.ToString()));
+  } else if (!res.rejected.empty()) {
+    const model::LogRejection& r = res.rejected.back();
+    last_error_.Record(fmt::format("rejected {} of {} records; the last: {}: {}",
+                                   res.rejected.size(), total, r.reason, r.message));
+  }
+  return res;
+}
+
+model::ConsumeResult LogStoreImpl::Append(model::LogBatch& batch) {
   model::ConsumeResult res;
   if (closed_) {
     res.status = Status::FailedPrecondition("log store is closed");

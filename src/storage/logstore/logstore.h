@@ -45,6 +45,7 @@
 #include <optional>
 #include <string>
 
+#include "base/last_error.h"
 #include "base/metrics.h"
 #include "base/result.h"
 #include "model/log_record.h"
@@ -101,6 +102,10 @@ class LogStore : public model::LogSink, public LogReader {
 
   // Writes the head out as chunks and closes the WAL. Further calls fail.
   virtual Status Close() = 0;
+
+  // The newest batch refused or record rejected (too old, too many
+  // streams, ...), as text.
+  virtual LastError last_error() const = 0;
 };
 
 }  // namespace vigil::logstore

@@ -34,6 +34,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/last_error.h"
 #include "base/metrics.h"
 #include "base/result.h"
 #include "model/labels.h"
@@ -74,6 +75,9 @@ class SyslogServer {
   virtual uint16_t port() const = 0;
   // Stops accepting, flushes what was received, closes connections. Idempotent.
   virtual void Stop() = 0;
+  // The newest error (a batch the pipeline refused, a message cut at
+  // max_message_bytes, broken octet counting, a failed accept), as text.
+  virtual LastError last_error() const = 0;
 };
 
 }  // namespace vigil::logs

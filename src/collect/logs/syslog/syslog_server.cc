@@ -107,6 +107,8 @@ class ServerImpl : public SyslogServer {
   Status Listen();
   uint16_t port() const override { return port_; }
   void Stop() override;
+  LastError last_error() const override { return last_error_.Get(); }
+  void NoteError(std::string message) { last_error_.Record(std::move(message)); }
 
   const SyslogServerOptions& options() const { return options_; }
   const Counters& counters() const { return counters_; }
@@ -129,6 +131,7 @@ class ServerImpl : public SyslogServer {
   model::LogSink* sink_;
   std::unique_ptr<metrics::Registry> own_registry_;
   Counters counters_{};
+  LastErrorNote last_error_;
   uint16_t port_ = 0;
   std::atomic<bool> stopping_{false};
   std::shared_ptr<spdlog::logger> log_ = log::Get("syslog");
@@ -200,9 +203,17 @@ void BatchBuilder::Flush() {
     if (result.status.ok()) {
       c.accepted->Inc(static_cast<double>(n - result.rejected.size()));
       if (!result.rejected.empty()) c.rejected->Inc(static_cast<double>(result.rejected.size()));
-      if (truncated_ > 0) c.truncated->Inc(static_cast<double>(truncated_));
+      if (truncated_ > 0) {
+        c.truncated->Inc(static_cast<double>(truncated_));
+        server_->NoteError(fmt::format(
+            "{} message(s) longer than max_message_bytes ({}) were cut, tagged syslog.truncated",
+            truncated_, server_->options().max_message_bytes));
+      }
       break;
     }
+    server_->NoteError(fmt::format("the pipeline refused a batch of {} messages: {}; {}", n,
+                                   result.status.ToString(),
+                                   server_->stopping() ? "dropped at stop" : "retrying"));
     // Not taken: hold the connection (the sender waits in TCP's window) and
     // try again, unless the server is stopping.
     if (server_->stopping()) {
@@ -237,6 +248,9 @@ class TcpConn : public std::enable_shared_from_this<TcpConn> {
   ~TcpConn() {
     if (framer_.framing_errors() > 0) {
       server_->counters().framing_errors->Inc(static_cast<double>(framer_.framing_errors()));
+      server_->NoteError(
+          "a TCP stream's octet counting broke (a frame did not start with a length); the rest of "
+          "it was read with newline framing");
     }
     server_->counters().connections->Add(-1);
     server_->Unregister(this);
@@ -341,6 +355,7 @@ void ServerImpl::OnAccept(boost::system::error_code ec, tcp::socket socket) {
   if (ec == net::error::operation_aborted || stopping()) return AcceptStopped();
   if (ec) {
     log_->warn("syslog {}: accept: {}", options_.name, ec.message());
+    NoteError(fmt::format("accept: {}", ec.message()));
     // EMFILE and friends: back off instead of spinning.
     auto timer = std::make_shared<net::steady_timer>(acceptor_->get_executor(),
                                                      std::chrono::milliseconds(100));

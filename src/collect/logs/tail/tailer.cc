@@ -20,6 +20,7 @@
 
 #include "base/checksum.h"
 #include "base/file.h"
+#include "base/last_error.h"
 #include "base/logging.h"
 #include "base/strconv.h"
 #include "collect/logs/tail/file_glob.h"
@@ -193,6 +194,8 @@ class TailerImpl final : public Tailer {
     if (thread_.joinable()) thread_.join();
   }
 
+  LastError last_error() const override { return last_error_.Get(); }
+
  private:
   bool StopRequested() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -204,7 +207,18 @@ class TailerImpl final : public Tailer {
     return cv_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return stop_requested_; });
   }
 
-  void Error(const std::string& reason) { errors_->With({opts_.name, reason})->Inc(); }
+  // Counts an error by reason, keeps its text for last_error() and logs it.
+  void Error(const std::string& reason, std::string message, bool log = true) {
+    errors_->With({opts_.name, reason})->Inc();
+    if (log) log::Get("tail")->warn("tailer {}: {}", opts_.name, message);
+    last_error_.Record(std::move(message));
+  }
+  std::string LineTooLong(const TrackedFile& f) const {
+    return fmt::format(
+        "a line in {} is longer than max_line_bytes ({}): kept cut, tagged "
+        "log.file.truncated",
+        f.path, opts_.max_line_bytes);
+  }
 
   void Run() {
     int64_t next_scan = 0;
@@ -288,15 +302,14 @@ class TailerImpl final : public Tailer {
     if (fd < 0) {
       // Once per path, not at every scan.
       if (open_failed_.insert(path).second) {
-        Error("open");
-        log::Get("tail")->warn("tailer {}: cannot open {}: {}", opts_.name, path, strerror(errno));
+        Error("open", fmt::format("cannot open {}: {}", path, strerror(errno)));
       }
       return;
     }
     open_failed_.erase(path);
     struct stat st;
     if (fstat(fd, &st) != 0) {
-      Error("stat");
+      Error("stat", fmt::format("stat {}: {}", path, strerror(errno)));
       close(fd);
       return;
     }
@@ -330,9 +343,8 @@ class TailerImpl final : public Tailer {
     if (state) {
       auto pos = DecodeFileState(*state);
       if (!pos.ok()) {
-        Error("bad_state");
-        log::Get("tail")->warn("tailer {}: {}: {}; reading {} from its start", opts_.name,
-                               f->source, pos.status().ToString(), path);
+        Error("bad_state", fmt::format("{}: {}; reading {} from its start", f->source,
+                                       pos.status().ToString(), path));
       } else {
         f->seq = pos->seq;
         offset = pos->offset;
@@ -354,7 +366,8 @@ class TailerImpl final : public Tailer {
       offset = size;
     }
     if (offset > 0 && lseek(fd, static_cast<off_t>(offset), SEEK_SET) < 0) {
-      Error("read");
+      Error("read", fmt::format("seek {} to its saved offset {}: {}; reading it from the start",
+                                path, offset, strerror(errno)));
       offset = 0;
       lseek(fd, 0, SEEK_SET);
     }
@@ -420,8 +433,7 @@ class TailerImpl final : public Tailer {
           limiter_.Refund(want - static_cast<size_t>(std::max<ssize_t>(n, 0)));
         if (n < 0) {
           f.at_eof = true;  // do not spin on it
-          Error("read");
-          log::Get("tail")->warn("tailer {}: read {}: {}", opts_.name, f.path, strerror(errno));
+          Error("read", fmt::format("read {}: {}", f.path, strerror(errno)));
           break;
         }
         if (n == 0) {
@@ -448,7 +460,7 @@ class TailerImpl final : public Tailer {
   bool CheckTruncation(TrackedFile& f) {
     struct stat st;
     if (fstat(f.fd, &st) != 0) {
-      Error("stat");
+      Error("stat", fmt::format("stat {}: {}", f.path, strerror(errno)));
       return true;
     }
     if (static_cast<uint64_t>(st.st_size) >= f.read_offset) return true;
@@ -533,7 +545,7 @@ class TailerImpl final : public Tailer {
     bool truncated = overflowed || line.size() > opts_.max_line_bytes;
     if (truncated) {
       line = line.substr(0, std::min(line.size(), opts_.max_line_bytes));
-      Error("line_too_long");
+      Error("line_too_long", LineTooLong(f), /*log=*/false);
     }
     if (!multiline_) {
       AddRecord(f, line, truncated);
@@ -556,7 +568,7 @@ class TailerImpl final : public Tailer {
           f.pending_body.push_back('\n');
           f.pending_body.append(line.substr(0, room - 1));
         }
-        if (!f.pending_truncated && !truncated) Error("line_too_long");
+        if (!f.pending_truncated && !truncated) Error("line_too_long", LineTooLong(f), false);
         f.pending_truncated = true;
       } else {
         f.pending_body.push_back('\n');
@@ -653,11 +665,11 @@ class TailerImpl final : public Tailer {
     }
     model::ConsumeResult result = sink_->Consume(batch_);
     if (!result.status.ok()) {
-      Error("consume");
-      if (!sink_failing_) {
-        log::Get("tail")->warn("tailer {}: sink refused a batch of {} records: {}; retrying",
-                               opts_.name, n, result.status.ToString());
-      }
+      // Logged once per failing spell; the note keeps the newest reason.
+      Error("consume",
+            fmt::format("the pipeline refused a batch of {} records: {}; retrying", n,
+                        result.status.ToString()),
+            /*log=*/!sink_failing_);
       sink_failing_ = true;
       return false;
     }
@@ -740,8 +752,7 @@ class TailerImpl final : public Tailer {
     }
     Status s = SavePositions(opts_.positions_file, map);
     if (!s.ok()) {
-      Error("positions_write");
-      log::Get("tail")->warn("tailer {}: {}", opts_.name, s.ToString());
+      Error("positions_write", s.ToString());
       return;
     }
     positions_dirty_ = false;
@@ -771,6 +782,7 @@ class TailerImpl final : public Tailer {
   int64_t read_time_ns_ = 0;
   bool rate_limited_ = false;
   bool sink_failing_ = false;
+  LastErrorNote last_error_;
   bool positions_dirty_ = false;
   int64_t last_positions_write_ms_ = 0;
 

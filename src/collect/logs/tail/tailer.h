@@ -40,7 +40,8 @@
 // Metrics: vigil_tail_files{tailer}, vigil_tail_bytes_read_total{tailer},
 // vigil_tail_lines_total{tailer}, vigil_tail_rotations_total{tailer,kind}
 // (kind: rename, truncate, replaced = a saved state that did not fit),
-// vigil_tail_errors_total{tailer,reason}.
+// vigil_tail_errors_total{tailer,reason}; the newest error's text is kept for
+// last_error().
 //
 // Rotated-away or deleted files stay open until they are read to their end,
 // everything from them was accepted, and they did not grow for
@@ -64,6 +65,7 @@
 #include <string>
 #include <vector>
 
+#include "base/last_error.h"
 #include "base/metrics.h"
 #include "base/result.h"
 #include "model/labels.h"
@@ -103,6 +105,9 @@ class Tailer {
   virtual ~Tailer() = default;
   // Reads what is there once more, hands it over, stops. Idempotent.
   virtual void Stop() = 0;
+  // The newest error (a file it cannot open or read, a line cut at
+  // max_line_bytes, a batch the pipeline refused, ...), as text.
+  virtual LastError last_error() const = 0;
 };
 
 }  // namespace vigil::logs
