@@ -31,16 +31,7 @@ class DashboardsApiTest : public ::testing::Test {
     req.path = path;
     req.target = path;
     req.body = body;
-    http::Response res;
-    http::Router::Match m = router_.Find(method, path);
-    if (m.route == nullptr) {
-      res.status = 404;
-    } else if (!m.method_allowed) {
-      res.status = 405;
-    } else {
-      m.route->handler(req, res);
-    }
-    return res;
+    return router_.Serve(req);
   }
 
   fs::TempDir tmp_{"vigil-dash"};

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include <fmt/format.h>
+
 #include "base/ascii.h"
 
 namespace vigil::http {
@@ -141,6 +143,20 @@ Router::Match Router::Find(std::string_view method, std::string_view path) const
   }
   if (m.route != nullptr) m.method_allowed = AllowsMethod(*m.route, method);
   return m;
+}
+
+Response Router::Serve(const Request& req) const {
+  Response res;
+  Match m = Find(req.method, req.path);
+  if (m.route == nullptr) {
+    res.Text(404, fmt::format("404 page not found: {}", req.path));
+  } else if (!m.method_allowed) {
+    res.headers.emplace_back("Allow", AllowHeader(*m.route));
+    res.Text(405, fmt::format("method {} not allowed", req.method));
+  } else {
+    m.route->handler(req, res);
+  }
+  return res;
 }
 
 std::string Router::AllowHeader(const Route& route) const {

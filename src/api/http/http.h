@@ -124,6 +124,10 @@ class Router {
   };
   Match Find(std::string_view method, std::string_view path) const;
   std::string AllowHeader(const Route& route) const;
+  // Runs the route of req.method and req.path in this thread, without a
+  // server: 404 and 405 (with Allow) as the server answers them, else what
+  // the handler wrote. For tests of handlers; body limits are not applied.
+  Response Serve(const Request& req) const;
 
  private:
   std::map<std::string, Route, std::less<>> exact_;

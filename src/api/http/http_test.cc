@@ -150,6 +150,27 @@ TEST(RouterTest, EmptyMethodsAllowAny) {
   EXPECT_TRUE(r.Find("PATCH", "/any").method_allowed);
 }
 
+TEST(RouterTest, ServeRunsTheHandlerOrAnswersAsTheServerDoes) {
+  Router r;
+  r.Handle({"POST"}, "/w", [](const Request& req, Response& res) { res.Text(202, req.body); });
+  Request req;
+  req.method = "POST";
+  req.path = "/w";
+  req.body = "hello";
+  Response res = r.Serve(req);
+  EXPECT_EQ(res.status, 202);
+  EXPECT_EQ(res.body, "hello");
+  req.method = "GET";
+  res = r.Serve(req);
+  EXPECT_EQ(res.status, 405);
+  ASSERT_EQ(res.headers.size(), 2u);  // Allow and Content-Type
+  EXPECT_EQ(res.headers[0], (std::pair<std::string, std::string>{"Allow", "POST"}));
+  req.path = "/nowhere";
+  res = r.Serve(req);
+  EXPECT_EQ(res.status, 404);
+  EXPECT_EQ(res.body, "404 page not found: /nowhere");
+}
+
 TEST(RouterDeathTest, RegisteringAPathTwiceAborts) {
   Router r;
   r.Handle({"GET"}, "/x", Noop());

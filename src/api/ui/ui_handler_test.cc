@@ -19,16 +19,7 @@ class UiTest : public ::testing::Test {
     req.path = path;
     req.target = path;
     if (!accept_encoding.empty()) req.headers.emplace_back("accept-encoding", accept_encoding);
-    http::Response res;
-    http::Router::Match m = router_.Find(req.method, req.path);
-    if (m.route == nullptr) {
-      res.status = 404;
-    } else if (!m.method_allowed) {
-      res.status = 405;
-    } else {
-      m.route->handler(req, res);
-    }
-    return res;
+    return router_.Serve(req);
   }
 
   static std::string Header(const http::Response& res, std::string_view name) {
