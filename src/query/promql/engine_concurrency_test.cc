@@ -117,7 +117,11 @@ TEST(EngineConcurrencyTest, QueriesOverTheTsdbWhileItIsWrittenTo) {
     append_step(0);
     std::atomic<int> written{1};
     std::atomic<bool> stop{false};
+    std::atomic<int> queries{0};
     std::thread writer([&] {
+      // Start writing once the readers run: 400 commits take only ~10 ms,
+      // which a loaded machine can spend before the reader threads start.
+      while (queries.load() < 2) std::this_thread::yield();
       for (int step = 1; step < 400; ++step) {
         append_step(step);
         written = step + 1;
@@ -130,7 +134,6 @@ TEST(EngineConcurrencyTest, QueriesOverTheTsdbWhileItIsWrittenTo) {
     eo.series_per_parallel_task = 1;
     eo.min_parallel_span_ms = 0;
     Engine engine(eo);
-    std::atomic<int> queries{0};
     auto reader = [&](int id) {
       const char* kQueries[] = {"count(req_total)", "sum by (job) (rate(req_total[1m]))",
                                 "max_over_time(req_total[5m])", "topk(3, req_total)"};
