@@ -139,13 +139,8 @@ model::ConsumeResult LogsRuntime::PipelineEntry::Consume(model::LogBatch& batch)
   }
   const size_t total = batch.records.size();
   model::ConsumeResult res = sink->Consume(batch);
-  if (!res.status.ok()) {
-    note_.Record(fmt::format("pipeline \"{}\" refused a batch of {} records: {}", pipeline, total,
-                             res.status.ToString()));
-  } else if (!res.rejected.empty()) {
-    const model::LogRejection& r = res.rejected.back();
-    note_.Record(fmt::format("pipeline \"{}\": {} of {} records rejected; the last: {}: {}",
-                             pipeline, res.rejected.size(), total, r.reason, r.message));
+  if (std::string refused = model::DescribeRefusal(res, total); !refused.empty()) {
+    note_.Record(fmt::format("pipeline \"{}\": {}", pipeline, refused));
   }
   return res;
 }
@@ -532,9 +527,7 @@ std::vector<api::targets::LogComponentStatus> LogsRuntime::ComponentStatus() con
     c.kind = "forwarder";
     c.name = name;
     c.health = st.up ? "up" : "down";
-    c.last_error = st.last_error;
-    c.last_error_ms = st.last_error_ms;
-    c.error_count = st.errors;
+    SetError(st.last_error, &c);
     out.push_back(std::move(c));
   }
   return out;

@@ -9,8 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "base/last_error.h"
 #include "base/logging.h"
-#include "base/time.h"
 #include "forward/disk_queue.h"
 #include "forward/record_codec.h"
 #include "forward/sender.h"
@@ -91,10 +91,8 @@ class ForwarderImpl : public Forwarder {
     {
       std::lock_guard<std::mutex> l(mu_);
       s.up = last_up_;
-      s.last_error = last_error_;
-      s.last_error_ms = last_error_ms_;
-      s.errors = send_failures_;
     }
+    s.last_error = last_error_.Get();
     s.queued_records = queue_->queued_records();
     s.queued_bytes = queue_->queued_bytes();
     s.sent_records = sent_records_.load();
@@ -168,11 +166,7 @@ class ForwarderImpl : public Forwarder {
     }
     first_result_ = false;
     last_up_ = up;
-    if (!error.empty()) {
-      last_error_ = error;
-      last_error_ms_ = NowMillis();
-      ++send_failures_;
-    }
+    if (!error.empty()) last_error_.Record(error);
     up_->Set(up ? 1 : 0);
   }
 
@@ -279,9 +273,7 @@ class ForwarderImpl : public Forwarder {
   SteadyClock::time_point stop_deadline_ = SteadyClock::time_point::max();
   bool last_up_ = false;
   bool first_result_ = true;
-  std::string last_error_;
-  int64_t last_error_ms_ = 0;
-  uint64_t send_failures_ = 0;
+  LastErrorNote last_error_;  // the newest failed send
 
   std::atomic<uint64_t> sent_records_{0};
   std::atomic<uint64_t> rejected_records_{0};

@@ -29,6 +29,7 @@
 #include <memory>
 #include <string>
 
+#include "base/last_error.h"
 #include "base/metrics.h"
 #include "base/result.h"
 #include "config/log_config.h"
@@ -45,10 +46,8 @@ class Forwarder : public model::LogSink {
   ~Forwarder() override = default;
 
   struct Status {
-    bool up = false;            // last send succeeded
-    std::string last_error;     // the newest failed send's error, kept after a success
-    int64_t last_error_ms = 0;  // its wall-clock time, 0 = none since start
-    uint64_t errors = 0;        // failed sends since start
+    bool up = false;       // last send succeeded
+    LastError last_error;  // the newest failed send, kept after a success
     uint64_t queued_records = 0;
     uint64_t queued_bytes = 0;
     uint64_t sent_records = 0;

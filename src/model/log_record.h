@@ -103,6 +103,11 @@ struct ConsumeResult {
   std::vector<LogRejection> rejected;  // records refused one by one (the rest were taken)
 };
 
+// What a sink refused of a batch of `total` records, as one line for an
+// operator ("refused a batch of 100 records: ..." or "3 of 100 records
+// rejected; the last: too_old: ..."); "" when it took everything.
+std::string DescribeRefusal(const ConsumeResult& result, size_t total);
+
 class LogSink {
  public:
   virtual ~LogSink() = default;

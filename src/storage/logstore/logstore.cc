@@ -561,13 +561,8 @@ StreamPtr LogStoreImpl::CreateStream(const model::Labels& labels, uint64_t hash)
 model::ConsumeResult LogStoreImpl::Consume(model::LogBatch& batch) {
   const size_t total = batch.records.size();
   model::ConsumeResult res = Append(batch);
-  if (!res.status.ok()) {
-    last_error_.Record(
-        fmt::format("refused a batch of {} records: {}", total, res.status.ToString()));
-  } else if (!res.rejected.empty()) {
-    const model::LogRejection& r = res.rejected.back();
-    last_error_.Record(fmt::format("rejected {} of {} records; the last: {}: {}",
-                                   res.rejected.size(), total, r.reason, r.message));
+  if (std::string refused = model::DescribeRefusal(res, total); !refused.empty()) {
+    last_error_.Record(std::move(refused));
   }
   return res;
 }
