@@ -47,6 +47,8 @@ test('validate: errors name the place', () => {
       { width: 13, queries: [] },
       { type: 'text' },
       { queries: [{ expr: 'up' }], unit: 'furlongs', thresholds: [{ value: 'x', color: 'red' }] },
+      { queries: [{ expr: 'up' }], width: 6, x: 7, y: -1 },
+      { queries: [{ expr: 'up' }], width: 6, x: 6, y: 3 },
     ],
   });
   assert.equal(dashboard, null);
@@ -64,6 +66,8 @@ test('validate: errors name the place', () => {
     /^panels\[2\]\.text: /,
     /^panels\[3\]\.unit: /,
     /^panels\[3\]\.thresholds\[0\]: /,
+    /^panels\[4\]\.x: an integer from 0 to 6 \(12 - width\)/,
+    /^panels\[4\]\.y: /,
   ];
   for (const re of want) assert.ok(errors.some((e) => re.test(e)), `${re} in\n${errors.join('\n')}`);
   assert.equal(errors.length, want.length, errors.join('\n'));

@@ -58,6 +58,33 @@ test('gridPos: w out of 24 becomes width out of 12, h stays', () => {
   assert.equal(panel('Error logs').width, 12);
 });
 
+test('gridPos: columns kept, rows recomputed without the row headers, no overlaps', () => {
+  const at = (title) => [panel(title).x, panel(title).y];
+  assert.deepEqual(at('Uptime'), [0, 0]);
+  assert.deepEqual(at('CPU Busy'), [2, 0]);
+  assert.deepEqual(at('RAM Used'), [4, 0]);
+  // The pie chart is not imported; its place stays empty, so Memory Basic
+  // stays beside CPU Basic instead of rising into the hole.
+  assert.deepEqual(at('CPU Basic'), [0, 4]);
+  assert.deepEqual(at('Memory Basic'), [6, 4]);
+  // The collapsed row's panels come next, then the open row's; the heatmap
+  // (not imported either) was the page's width, so it leaves no gap.
+  assert.deepEqual(at('Network Traffic Basic'), [0, 11]);
+  assert.deepEqual(at('Hardware temperature'), [6, 11]);
+  assert.deepEqual(at('Filesystems used'), [0, 18]);
+  assert.deepEqual(at('About'), [8, 18]);
+  assert.deepEqual(at('Error logs'), [0, 24]);
+  const cells = new Set();
+  for (const p of d.panels) {
+    for (let c = p.x; c < p.x + p.width; c++) {
+      for (let r = p.y; r < p.y + p.height; r++) {
+        assert.ok(!cells.has(`${c},${r}`), `${p.title} overlaps at column ${c}, row ${r}`);
+        cells.add(`${c},${r}`);
+      }
+    }
+  }
+});
+
 test('targets: expr and legendFormat kept, __auto dropped, hidden targets skipped with a note', () => {
   assert.deepEqual(panel('Uptime').queries, [{ expr: 'node_time_seconds{instance="$node",job="$job"} - node_boot_time_seconds{instance="$node",job="$job"}' }]);
   const cpu = panel('CPU Basic');
@@ -147,7 +174,7 @@ test('legacy graph and singlestat panels', () => {
   };
   const { dashboard: o } = importGrafana(g);
   assert.equal(o.uid, 'old-one');
-  assert.deepEqual(o.panels[0], { title: 'g', type: 'timeseries', width: 12, height: 9, queries: [{ expr: 'a' }], unit: 'bytes/s', stacked: true, legend: false });
+  assert.deepEqual(o.panels[0], { title: 'g', type: 'timeseries', width: 12, height: 9, x: 0, y: 0, queries: [{ expr: 'a' }], unit: 'bytes/s', stacked: true, legend: false });
   assert.equal(o.panels[1].type, 'stat');
   assert.equal(o.panels[1].unit, 'ms');
   assert.deepEqual(o.panels[1].thresholds, [
@@ -163,6 +190,18 @@ test('pre-5.0 rows with spans', () => {
   const g = { title: 'Rows', rows: [{ height: '250px', panels: [{ type: 'graph', title: 'a', span: 6, targets: [{ expr: 'up' }] }] }] };
   const { dashboard: o } = importGrafana(g);
   assert.deepEqual([o.panels[0].width, o.panels[0].height], [6, 7]);
+  const wide = importGrafana({
+    title: 'Rows',
+    rows: [
+      { panels: [4, 4, 6].map((span, i) => ({ type: 'graph', title: `p${i}`, span, targets: [{ expr: 'up' }] })) },
+      { panels: [{ type: 'graph', title: 'next', span: 3, targets: [{ expr: 'up' }] }] },
+    ],
+  }).dashboard;
+  // Left to right, wrapping at 12; the next row starts below the lowest.
+  assert.deepEqual(
+    wide.panels.map((p) => [p.title, p.x, p.y]),
+    [['p0', 0, 0], ['p1', 4, 0], ['p2', 0, 7], ['next', 0, 14]],
+  );
 });
 
 test('a panel whose targets are not PromQL/LogQL is noted and left out', () => {

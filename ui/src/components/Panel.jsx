@@ -80,7 +80,14 @@ export function Panel({ panel, vars, ctx }) {
       data-testid="panel"
       data-state={run.state}
       data-type={panel.type}
-      style={{ gridColumn: `span ${panel.width}`, gridRow: `span ${panel.height}`, height: `${px}px` }}
+      style={{
+        // Placed at x/y when the dashboard says (style.css reads these), else
+        // in the flow; a narrow screen stacks them whatever they say.
+        '--col': panel.x === undefined ? `span ${panel.width}` : `${panel.x + 1} / span ${panel.width}`,
+        '--row': panel.y === undefined ? `span ${panel.height}` : `${panel.y + 1} / span ${panel.height}`,
+        '--rows': panel.height,
+        height: `${px}px`,
+      }}
       aria-busy={run.state === 'loading'}
     >
       <header class="dash-panel-head">

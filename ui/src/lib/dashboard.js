@@ -41,6 +41,8 @@
 //   {"title": "CPU", "description": "...",
 //    "type": "timeseries",           timeseries | stat | gauge | table | logs | text
 //    "width": 6, "height": 8,        width in 12ths of the page (1-12), height in rows of 30 px (1-60)
+//    "x": 0, "y": 0,                 optional: the column (0-11) and row the panel starts at; without
+//                                    them panels flow left to right in their order
 //    "queries": [{"expr": "...", "legend": "{{mode}}"}],
 //    "datasource": "prometheus",     or "loki": the queries are LogQL (logs panels always are)
 //    "unit": "short",                short | bytes | bytes/s | bits/s | seconds | ms | percent | percentunit | ops/s
@@ -186,6 +188,12 @@ export function validateDashboard(d) {
     np.height = p.height === undefined ? (np.type === 'stat' || np.type === 'gauge' ? 4 : 8) : p.height;
     if (!Number.isInteger(np.width) || np.width < 1 || np.width > 12) err(`${path}.width`, `an integer from 1 to 12 is expected, not ${JSON.stringify(p.width)}`);
     if (!Number.isInteger(np.height) || np.height < 1 || np.height > 60) err(`${path}.height`, `an integer from 1 to 60 is expected, not ${JSON.stringify(p.height)}`);
+    if (p.x !== undefined && (!Number.isInteger(p.x) || p.x < 0 || p.x + np.width > 12)) {
+      err(`${path}.x`, `an integer from 0 to ${12 - np.width} (12 - width) is expected, not ${JSON.stringify(p.x)}`);
+    }
+    if (p.y !== undefined && (!Number.isInteger(p.y) || p.y < 0 || p.y > 10000)) {
+      err(`${path}.y`, `an integer from 0 to 10000 is expected, not ${JSON.stringify(p.y)}`);
+    }
     if (np.type === 'text') {
       if (typeof p.text !== 'string') err(`${path}.text`, 'a text panel needs a string "text"');
       np.queries = [];

@@ -66,11 +66,37 @@ export function importGrafana(input) {
   const out = header(g, notes);
   out.variables = importVariables(g, ctx, notes);
   out.panels = [];
-  for (const p of flattenPanels(g.panels)) {
-    const v = importPanel(p, ctx, notes);
-    if (v) out.panels.push(v);
-  }
+  out.panels = placePanels(flattenPanels(g.panels).map((p) => [p, importPanel(p, ctx, notes)]));
   return { dashboard: out, notes };
+}
+
+// A Grafana gridPos (24 columns) as a box of Vigil's 12-column grid.
+function gridBox(gridPos) {
+  const gp = gridPos && typeof gridPos === 'object' ? gridPos : {};
+  const width = clamp(Math.round((Number(gp.w) || 12) / 2), 1, 12);
+  const height = clamp(Math.round(Number(gp.h) || 8), 1, 60);
+  return { x: clamp(Math.round((Number(gp.x) || 0) / 2), 0, 12 - width), width, height };
+}
+
+// [[grafana panel, imported panel or null]] in reading order -> the imported
+// panels, each given its row y as Grafana's grid does: a panel goes up as far
+// as the panels above it in its columns allow. Rows are recomputed, not
+// copied, because rows are gone (their header row, and a collapsed row's
+// panels, whose y are from when it was open) and widths were rounded from
+// 24ths to 12ths. A panel that was not imported keeps its place empty, so
+// the ones beside and below it stay where their author put them; unless it
+// was as wide as the page, when there is nothing beside it to keep in line.
+export function placePanels(pairs) {
+  const top = new Array(12).fill(0);
+  const out = [];
+  for (const [g, v] of pairs) {
+    const box = v || gridBox(g.gridPos);
+    if (!v && box.width === 12) continue;
+    const y = Math.max(...top.slice(box.x, box.x + box.width));
+    for (let c = box.x; c < box.x + box.width; c++) top[c] = y + box.height;
+    if (v) out.push({ ...v, y });
+  }
+  return out;
 }
 
 // Grafana before 5.0 kept panels inside "rows" with a span out of 12.
@@ -78,14 +104,20 @@ function importLegacyRows(g, notes) {
   const ctx = datasourceContext(g);
   const out = header(g, notes);
   out.variables = importVariables(g, ctx, notes);
-  out.panels = [];
+  const pairs = [];
   for (const row of g.rows) {
+    // A row's panels sit left to right, wrapping at its 12 spans.
+    let x = 0;
     for (const p of row.panels || []) {
       const height = Math.max(1, Math.round((parseInt(row.height, 10) || 250) / 38));
-      const v = importPanel({ ...p, gridPos: { w: Math.round((p.span || 12) * 2), h: height } }, ctx, notes);
-      if (v) out.panels.push(v);
+      const w = clamp(Math.round(p.span || 12), 1, 12);
+      if (x + w > 12) x = 0;
+      const placed = { ...p, gridPos: { x: x * 2, w: w * 2, h: height } };
+      x += w;
+      pairs.push([placed, importPanel(placed, ctx, notes)]);
     }
   }
+  out.panels = placePanels(pairs);
   return { dashboard: out, notes };
 }
 
@@ -175,13 +207,8 @@ function importPanel(p, ctx, notes) {
     notes.push(`${name}: panel type ${JSON.stringify(p.type)} is not supported; not imported`);
     return null;
   }
-  const gp = p.gridPos || {};
-  const out = {
-    title: typeof p.title === 'string' ? p.title : '',
-    type,
-    width: clamp(Math.round((Number(gp.w) || 12) / 2), 1, 12),
-    height: clamp(Math.round(Number(gp.h) || 8), 1, 60),
-  };
+  const { x, width, height } = gridBox(p.gridPos);
+  const out = { title: typeof p.title === 'string' ? p.title : '', type, width, height, x };
   if (typeof p.description === 'string' && p.description) out.description = p.description;
   if (p.type === 'bargauge') notes.push(`${name}: shown as a gauge`);
   if (p.repeat) notes.push(`${name}: repeating by $${p.repeat} is not supported; one panel shows every value`);
