@@ -199,6 +199,13 @@ describe('query explorer', () => {
       drawn = await countSeriesPixels(p, '.chart canvas');
     }
     assert.ok(drawn > 50, `series pixels on the canvas: ${drawn}`);
+    // The same chart as an image and as CSV, from the links under it.
+    const png = await fetch(new URL(await p.getAttribute('[data-testid="png-0"]', 'href'), base));
+    assert.equal(png.status, 200);
+    assert.equal(png.headers.get('content-type'), 'image/png');
+    const csv = await fetch(new URL(await p.getAttribute('[data-testid="csv-0"]', 'href'), base));
+    assert.equal(csv.status, 200, await csv.clone().text());
+    assert.match((await csv.text()).split('\n')[0], /timestamp/);
     await close(p, 'query-graph');
   });
 
@@ -360,5 +367,33 @@ describe('pipeline view', () => {
       assert.equal(await p.locator(`[data-testid="node-${id}"]`).count(), 1, `node ${id}`);
     }
     await close(p, 'pipeline');
+  });
+});
+
+describe('health page', () => {
+  test("a refused push shows its error text on the source's row", async () => {
+    const r = await fetch(`${base}/loki/api/v1/push`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"streams": [ not json',
+    });
+    assert.equal(r.status, 400);
+    const answer = (await r.text()).trim();
+    const p = await open('/ui/health');
+    const row = p.locator('[data-testid="log-sources-table"] tr', { hasText: '/loki/api/v1/push' });
+    await row.waitFor();
+    const cell = row.locator('[data-testid="log-last-error"]');
+    await p.waitForFunction(
+      () => /answered 400/.test(document.querySelector('[data-testid="log-sources-table"]').textContent),
+      null,
+      { timeout: 15000 },
+    );
+    const shown = await cell.textContent();
+    assert.match(shown, /answered 400/);
+    // The page shows the reason the client was given, and when.
+    assert.ok(shown.includes(answer.slice(0, 40)), `"${shown}" should include the 400's "${answer}"`);
+    assert.match(shown, /ago/);
+    assert.equal(await row.locator('.state').textContent(), 'errors');
+    await close(p, 'health-push-error');
   });
 });

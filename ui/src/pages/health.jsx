@@ -1,6 +1,7 @@
 // The health page: is every input of Vigil working? Scrape targets and
 // cloud collectors (from /api/v1/targets) and the log sources and sinks
-// (from Vigil's own /metrics), refreshed every 10 s. The filter and the
+// (counts from Vigil's own /metrics, the last error of each from
+// /api/v1/status/logs), refreshed every 10 s. The filter and the
 // "only unhealthy" toggle live in the URL (/ui/health?filter=...&unhealthy=1).
 //
 // Numbers about collectors, sources and sinks come from parsing /metrics
@@ -15,6 +16,7 @@ import { useUrlState } from '../lib/router.js';
 import { formatDuration, formatTimestamp } from '../lib/time.js';
 import { formatBytes, formatNumber, formatValue } from '../lib/format.js';
 import { parseMetricsText } from '../lib/metrics_text.js';
+import { statusKey, withLastErrors } from '../lib/log_status.js';
 import { ErrorBox, Loading, usePoll } from '../components/common.jsx';
 
 const EVERY_MS = 10_000;
@@ -244,6 +246,10 @@ export function HealthPage({ params }) {
     EVERY_MS,
   );
 
+  // Each log source's and sink's last error, as text: /metrics has only
+  // counts by reason.
+  const logStatus = usePoll(() => api('/api/v1/status/logs'), [], EVERY_MS);
+
   return (
     <div class="page health-page">
       <div class="toolbar">
@@ -263,11 +269,11 @@ export function HealthPage({ params }) {
           Refreshed every {EVERY_MS / 1000} s
           {targets.data && ` · updated ${formatTimestamp(targets.data.fetchedAt).slice(11, 19)}`}
         </span>
-        <Loading when={targets.loading || metrics.loading} />
+        <Loading when={targets.loading || metrics.loading || logStatus.loading} />
       </div>
       <ScrapeTargets state={targets} filter={s.filter} unhealthy={s.unhealthy} />
       <CloudCollectors targets={targets} metrics={metrics} filter={s.filter} unhealthy={s.unhealthy} />
-      <LogSources metrics={metrics} filter={s.filter} unhealthy={s.unhealthy} />
+      <LogSources metrics={metrics} status={logStatus} filter={s.filter} unhealthy={s.unhealthy} />
     </div>
   );
 }
@@ -535,10 +541,9 @@ function CollectorRow({ c, m }) {
 
 // ---- Log sources and sinks.
 
-const NO_TEXT = 'no error text exposed';
-
 // Rows for every log source and sink /metrics knows, each
-// {kind, name, state, stats: [[label, text]], rate, errors}. A state is
+// {key, kind, name, state, stats: [[label, text]], rate, errors}; `key`
+// names the component as /api/v1/status/logs does (see statusKey). A state is
 // derived from the counters only: Vigil exposes up/down for forwarders
 // alone, so the others say "active" (records moved since the last refresh),
 // "idle", or "errors" (an error counter grew since the last refresh).
@@ -553,6 +558,7 @@ function logRows(cur, prev, dt) {
     const errGrew = increased(cur, prev, 'vigil_tail_errors_total', match);
     const r = rate(cur, prev, dt, 'vigil_tail_lines_total', match);
     sources.push({
+      key: statusKey('file', t),
       kind: 'File tail',
       name: t,
       state: errGrew ? 'errors' : files === 0 ? 'no files' : activity(false, r > 0),
@@ -578,6 +584,7 @@ function logRows(cur, prev, dt) {
     const r = rate(cur, prev, dt, 'vigil_syslog_messages_total', { ...match, result: 'accepted' });
     const framing = sum(cur, 'vigil_syslog_framing_errors_total', match);
     sources.push({
+      key: statusKey('syslog', l),
       kind: 'Syslog',
       name: l,
       state: activity(errGrew, r > 0),
@@ -605,6 +612,7 @@ function logRows(cur, prev, dt) {
       const errGrew = increased(cur, prev, 'vigil_loki_push_rejected_entries_total', match);
       const total = sum(cur, 'vigil_loki_push_entries_total', match);
       sources.push({
+        key: statusKey('push', p),
         kind: p === 'otlp' ? 'OTLP logs' : p === 'loki' ? 'Loki push' : `Push (${p})`,
         name: p === 'otlp' ? '/v1/logs' : p === 'loki' ? '/loki/api/v1/push' : p,
         state: total === null && !errGrew ? 'idle' : activity(errGrew, r > 0),
@@ -633,6 +641,7 @@ function logRows(cur, prev, dt) {
     const calls = sum(cur, 'vigil_cloud_api_calls_total', api);
     const cost = sum(cur, 'vigil_cloud_estimated_cost_dollars_total', api);
     sources.push({
+      key: statusKey('cloud', match.source, match.target),
       kind: 'Cloud logs',
       name: `${match.source} · ${match.target}`,
       state,
@@ -652,6 +661,7 @@ function logRows(cur, prev, dt) {
     const r = rate(cur, prev, dt, 'vigil_logstore_entries_appended_total', {});
     const errGrew = increased(cur, prev, 'vigil_logstore_rejected_total', {});
     sinks.push({
+      key: statusKey('store', 'local'),
       kind: 'Log store',
       name: 'local',
       state: activity(errGrew, r > 0),
@@ -677,6 +687,7 @@ function logRows(cur, prev, dt) {
     const up = sum(cur, 'vigil_forward_up', match);
     const recs = by(cur, 'vigil_forward_records_total', 'result', match);
     sinks.push({
+      key: statusKey('forwarder', f),
       kind: 'Forwarder',
       name: f,
       state: up === null ? 'unknown' : up > 0 ? 'up' : 'down',
@@ -722,16 +733,28 @@ function logRows(cur, prev, dt) {
 
 const UNHEALTHY = new Set(['down', 'errors', 'no files']);
 
-function LogSources({ metrics, filter, unhealthy }) {
+function LogSources({ metrics, status, filter, unhealthy }) {
   const { data, error } = metrics;
-  const rows = useMemo(() => (data ? logRows(data.cur, data.prev, data.dt) : null), [data]);
+  const rows = useMemo(
+    () => (data ? withLastErrors(logRows(data.cur, data.prev, data.dt), status.data) : null),
+    [data, status.data],
+  );
   const keep = (r) =>
     (!unhealthy || UNHEALTHY.has(r.state)) &&
-    textMatches(filter, r.kind, r.name, r.state, reasons(r.errors), ...r.stats.map(([k, v]) => `${k} ${v}`));
+    textMatches(
+      filter,
+      r.kind,
+      r.name,
+      r.state,
+      reasons(r.errors),
+      r.lastError || '',
+      ...r.stats.map(([k, v]) => `${k} ${v}`),
+    );
   return (
     <section class="health-section" data-testid="log-sources">
       <h2>Log sources and sinks</h2>
       <ErrorBox error={error} where="metrics" />
+      <ErrorBox error={status.error} where="/api/v1/status/logs" />
       {rows && (
         <>
           <LogTable
@@ -743,14 +766,37 @@ function LogSources({ metrics, filter, unhealthy }) {
           <LogTable title="Sinks" rows={rows.sinks.filter(keep)} total={rows.sinks.length} testid="log-sinks-table" />
           {rows.absent.length > 0 && <p class="hint small">Not configured (no metrics): {rows.absent.join(', ')}.</p>}
           <p class="hint small">
-            From Vigil's /metrics. Forwarders report up/down themselves and cloud logs show their last poll's result;
-            the other states come from the counters between two refreshes (active: records moved; errors: an error
-            counter grew). Vigil counts errors by reason but keeps no
-            last-error text for these.
+            Counts from Vigil's /metrics, last errors from /api/v1/status/logs. Forwarders report up/down themselves
+            and cloud logs show their last poll's result; the other states come from the counters between two
+            refreshes (active: records moved; errors: an error counter grew, or an error was noted in the last 20 s). Each source and sink keeps the text of
+            its last error; pipeline sinks are counted only.
           </p>
         </>
       )}
     </section>
+  );
+}
+
+function LastErrorCell({ row, errs }) {
+  if (row.lastError) {
+    return (
+      <>
+        <div>{row.lastError}</div>
+        <div class="hint small">
+          <Age time={row.lastErrorTime} />
+          {row.errorCount > 1 && ` · ${formatNumber(row.errorCount)} errors noted`}
+          {errs && ` · counted: ${errs}`}
+        </div>
+      </>
+    );
+  }
+  if (!errs) return <div class="hint">none</div>;
+  return (
+    <>
+      <div>{errs}</div>
+      {/* Pipeline sinks keep no text; the others note the errors that matter, not every count. */}
+      <div class="hint small">{row.hasStatus ? 'no error text noted' : 'counted only, no text kept'}</div>
+    </>
   );
 }
 
@@ -806,9 +852,8 @@ function LogTable({ title, rows, total, testid }) {
                       </div>
                     )}
                   </td>
-                  <td class="last-error">
-                    {errs ? <div>{errs}</div> : <div class="hint">none counted</div>}
-                    {errs && <div class="hint small">{NO_TEXT}</div>}
+                  <td class="last-error" data-testid="log-last-error">
+                    <LastErrorCell row={r} errs={errs} />
                   </td>
                 </tr>
               );

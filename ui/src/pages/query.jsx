@@ -87,7 +87,7 @@ export function QueryPage({ params }) {
         q.trim() ? runOne(q, state.tab, w).catch((error) => ({ error })) : Promise.resolve(null),
       ),
     );
-    setResults(out.map((r) => (r ? { ...r, window: w, tab: state.tab } : null)));
+    setResults(out.map((r, i) => (r ? { ...r, expr: state.queries[i], window: w, tab: state.tab } : null)));
     setRunning(false);
   };
 
@@ -172,6 +172,39 @@ function ResultMeta({ results }) {
   );
 }
 
+// Each query's chart as an image (/api/v1/render, in this page's theme) and
+// its data as CSV (/api/v1/export) over the same window: for a ticket, a
+// notebook or a terminal.
+function ExportLinks({ results, stacked }) {
+  const dark = typeof matchMedia === 'function' && matchMedia('(prefers-color-scheme: dark)').matches;
+  const multi = results.filter(Boolean).length > 1;
+  const ok = results.map((r, i) => [r, i]).filter(([r]) => r && !r.error && r.tab === 'graph');
+  if (!ok.length) return null;
+  const href = (path, r, extra) => {
+    const { start, end, step } = r.window;
+    return `${path}?${new URLSearchParams({ query: r.expr, start, end, step, ...extra })}`;
+  };
+  return (
+    <div class="meta export-links" data-testid="export-links">
+      {ok.map(([r, i]) => {
+        const image = { theme: dark ? 'dark' : 'light', ...(stacked ? { stacked: '1' } : {}) };
+        return (
+          <span>
+            {multi ? `#${i + 1}: ` : ''}
+            <a href={href('/api/v1/render', r, { ...image, format: 'png' })} target="_blank" rel="noopener" data-testid={`png-${i}`}>
+              PNG
+            </a>{' '}
+            · <a href={href('/api/v1/render', r, { ...image, format: 'svg' })} target="_blank" rel="noopener">SVG</a> ·{' '}
+            <a href={href('/api/v1/export', r, { format: 'csv' })} data-testid={`csv-${i}`}>
+              CSV
+            </a>
+          </span>
+        );
+      })}
+    </div>
+  );
+}
+
 function GraphView({ results, stacked }) {
   const { series, cut } = useMemo(() => {
     const out = [];
@@ -197,6 +230,7 @@ function GraphView({ results, stacked }) {
     <div class="graph">
       <ResultMeta results={results} />
       {cut > 0 && <div class="warning">{cut} more series not drawn (the chart shows the first {MAX_GRAPH_SERIES}).</div>}
+      <ExportLinks results={results} stacked={stacked} />
       {series.length ? (
         <Chart series={series} stacked={stacked} />
       ) : (
