@@ -64,14 +64,7 @@ std::string Number(double v) { return Escape(plot::FormatNumber(v)); }
 // A count from increase() or a sum: extrapolation leaves fractions (27.3
 // requests) that only distract.
 std::string Count(double v) { return Number(std::abs(v) >= 1 ? std::round(v) : v); }
-std::string Value(double v, plot::Unit unit) {
-  // plot::FormatValue prints bytes under 1 KiB with every digit (a rate of
-  // 670.98849333 B); three significant digits like the rest.
-  if (unit == plot::Unit::kBytes && std::isfinite(v) && std::abs(v) < 1024) {
-    return Escape(plot::FormatNumber(v) + " B");
-  }
-  return Escape(plot::FormatValue(v, unit));
-}
+std::string Value(double v, plot::Unit unit) { return Escape(plot::FormatValue(v, unit)); }
 std::string Percent(double fraction) { return Escape(plot::FormatNumber(fraction * 100) + "%"); }
 std::string Dollars(double v) {
   if (v == 0) return Escape("$0");

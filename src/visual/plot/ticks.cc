@@ -170,7 +170,11 @@ std::string FormatValue(double v, Unit unit) {
       size_t i = 0;
       double x = v;
       while (std::abs(x) >= 1024 && i + 1 < kNames.size()) x /= 1024, ++i;
-      return i == 0 ? fmt::format("{} {}", x, kNames[i]) : fmt::format("{:.1f} {}", x, kNames[i]);
+      if (i > 0) return fmt::format("{:.1f} {}", x, kNames[i]);
+      // Under 1 KiB: three significant digits like any other number (a rate
+      // of 670.98849 B/s reads as 671 B), but never "1k B".
+      const double a = std::abs(x);
+      return fmt::format("{} B", a == 0 ? "0" : a >= 1e-3 ? Significant(x, 3) : Exponential(x));
     }
     case Unit::kSeconds:
       if (v > 0 && v < 1) return FormatNumber(v * 1000) + " ms";

@@ -134,6 +134,12 @@ TEST(FormatTest, AsTheWebUi) {
   EXPECT_EQ(FormatNumber(std::nan("")), "—");
   EXPECT_EQ(FormatNumber(-std::numeric_limits<double>::infinity()), "-Inf");
   EXPECT_EQ(FormatValue(512, Unit::kBytes), "512 B");
+  EXPECT_EQ(FormatValue(670.98849333, Unit::kBytes), "671 B");
+  EXPECT_EQ(FormatValue(1000, Unit::kBytes), "1000 B");
+  EXPECT_EQ(FormatValue(0.25, Unit::kBytes), "0.25 B");
+  EXPECT_EQ(FormatValue(0, Unit::kBytes), "0 B");
+  EXPECT_EQ(FormatValue(-12.345, Unit::kBytes), "-12.3 B");
+  EXPECT_EQ(FormatValue(0.0001, Unit::kBytes), "1.00e-4 B");
   EXPECT_EQ(FormatValue(1536, Unit::kBytes), "1.5 KiB");
   EXPECT_EQ(FormatValue(0.25, Unit::kSeconds), "250 ms");
   EXPECT_EQ(FormatValue(90, Unit::kSeconds), "90 s");

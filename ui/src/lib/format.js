@@ -31,7 +31,10 @@ export function formatBytes(v) {
     x /= 1024;
     i++;
   }
-  return `${i === 0 ? x : x.toFixed(1)} ${units[i]}`;
+  if (i > 0) return `${x.toFixed(1)} ${units[i]}`;
+  // Under 1 KiB, three significant digits: a rate of 670.98849 B/s reads 671 B.
+  // (formatNumber would write 1000 B as "1k B").
+  return `${Math.abs(x) >= 1000 ? Math.round(x) : formatNumber(x)} B`;
 }
 
 // Formats by a unit name: "bytes", "seconds", "percent", or plain.
