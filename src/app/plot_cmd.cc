@@ -75,6 +75,7 @@ int WriteImage(const PlotFlags& f, int64_t start, int64_t end, plot::Format form
   if (!f.title.empty()) form.emplace_back("title", f.title);
   if (!f.unit.empty()) form.emplace_back("unit", f.unit);
   if (f.stacked) form.emplace_back("stacked", "1");
+  if (!f.theme.empty()) form.emplace_back("theme", f.theme);
   auto client = ServerClient::New(f.server);
   if (!client.ok()) {
     PrintError(client.status().message());

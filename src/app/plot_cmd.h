@@ -32,6 +32,7 @@ struct PlotFlags {
   std::string unit;    // bytes, seconds, percent
   std::string format;  // png or svg; default from --out's extension, else png
   bool stacked = false;
+  std::string theme;  // light (default) or dark
   bool sparkline = false;
 };
 

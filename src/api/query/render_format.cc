@@ -60,6 +60,9 @@ Result<RenderOptions> ParseRenderOptions(const http::Request& req) {
     if (!b.ok()) return Status::InvalidArgument(InvalidParam("stacked", b.status().message()));
     o.stacked = *b;
   }
+  auto theme = plot::ParseTheme(req.Param("theme"));
+  if (!theme.ok()) return Status::InvalidArgument(InvalidParam("theme", theme.status().message()));
+  o.theme = *theme;
   o.title = std::string(req.Param("title"));
   return o;
 }
@@ -137,6 +140,7 @@ plot::Chart BuildRenderChart(const promql::Value& result, const RenderOptions& o
   chart.end_ms = end_ms;
   chart.unit = options.unit;
   chart.stacked = options.stacked;
+  chart.theme = options.theme;
   const auto* matrix = std::get_if<promql::Matrix>(&result);
   const size_t total = matrix == nullptr ? 0 : matrix->size();
   const size_t drawn = std::min(total, max_series);

@@ -9,6 +9,7 @@
 //   width    pixels, 100 to 4000 (default 800); height likewise (default 400)
 //   unit     bytes, seconds or percent: how value ticks read (default plain)
 //   stacked  a Go boolean (1, true, 0, false...): series stacked and filled
+//   theme    light (default) or dark: the web UI's colours for either
 //   title    the chart's title (default: the query)
 //   start, end, step: as query_range, but each may be left out: end is now,
 //            start one hour before end, step about width/2 points (AutoStepMs)
@@ -44,10 +45,11 @@ struct RenderOptions {
   int height = kDefaultRenderHeight;
   plot::Unit unit = plot::Unit::kNone;
   bool stacked = false;
+  plot::Theme theme = plot::Theme::kLight;
   std::string title;  // empty: the query
 };
 
-// format, width, height, unit and stacked. Errors are InvalidArgument whose
+// format, width, height, unit, stacked, theme and title. Errors are InvalidArgument whose
 // message is the whole answer: `invalid parameter "width": ...`.
 Result<RenderOptions> ParseRenderOptions(const http::Request& req);
 

@@ -30,12 +30,14 @@ TEST(RenderOptionsTest, Defaults) {
   EXPECT_EQ(o->height, 400);
   EXPECT_EQ(o->unit, plot::Unit::kNone);
   EXPECT_FALSE(o->stacked);
+  EXPECT_EQ(o->theme, plot::Theme::kLight);
   EXPECT_EQ(o->title, "");
   o = ParseRenderOptions(Req({{"format", "svg"},
                               {"width", "100"},
                               {"height", "4000"},
                               {"unit", "bytes"},
                               {"stacked", "1"},
+                              {"theme", "dark"},
                               {"title", "Memory"}}));
   ASSERT_TRUE(o.ok());
   EXPECT_EQ(o->format, plot::Format::kSvg);
@@ -43,6 +45,7 @@ TEST(RenderOptionsTest, Defaults) {
   EXPECT_EQ(o->height, 4000);
   EXPECT_EQ(o->unit, plot::Unit::kBytes);
   EXPECT_TRUE(o->stacked);
+  EXPECT_EQ(o->theme, plot::Theme::kDark);
   EXPECT_EQ(o->title, "Memory");
   EXPECT_FALSE(ParseRenderOptions(Req({{"stacked", "false"}}))->stacked);
 }
@@ -60,6 +63,8 @@ TEST(RenderOptionsTest, ErrorsNameTheParameter) {
             R"(invalid parameter "unit": unknown unit "watts": use bytes, seconds or percent)");
   EXPECT_EQ(Error({{"stacked", "yes"}}),
             R"(invalid parameter "stacked": strconv.ParseBool: parsing "yes": invalid syntax)");
+  EXPECT_EQ(Error({{"theme", "blue"}}),
+            R"(invalid parameter "theme": unknown theme "blue": use light or dark)");
 }
 
 TEST(AutoStepTest, AboutOnePointPerTwoPixels) {

@@ -19,6 +19,12 @@ Result<Format> ParseFormat(std::string_view s) {
   return Status::InvalidArgument(fmt::format("unknown format \"{}\": use png or svg", s));
 }
 
+Result<Theme> ParseTheme(std::string_view s) {
+  if (s.empty() || s == "light") return Theme::kLight;
+  if (s == "dark") return Theme::kDark;
+  return Status::InvalidArgument(fmt::format("unknown theme \"{}\": use light or dark", s));
+}
+
 std::string_view ContentType(Format f) { return f == Format::kPng ? "image/png" : "image/svg+xml"; }
 
 }  // namespace vigil::plot

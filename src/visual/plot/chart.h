@@ -36,6 +36,9 @@ enum class Unit { kNone, kBytes, kSeconds, kPercent };
 
 enum class Format { kPng, kSvg };
 
+// The web UI's light or dark colours (palette.h).
+enum class Theme { kLight, kDark };
+
 struct Chart {
   std::string title;     // one line; truncated to the width when drawn
   std::string subtitle;  // small line under the title (time range, notes); may be empty
@@ -47,12 +50,15 @@ struct Chart {
   size_t hidden_series = 0;
   Unit unit = Unit::kNone;
   bool stacked = false;  // each series on top of the previous ones, filled
+  Theme theme = Theme::kLight;
 };
 
 // "" or "none" (kNone), "bytes", "seconds", "percent".
 Result<Unit> ParseUnit(std::string_view s);
 // "png" (also "") or "svg".
 Result<Format> ParseFormat(std::string_view s);
+// "light" (also "") or "dark".
+Result<Theme> ParseTheme(std::string_view s);
 // "image/png" or "image/svg+xml".
 std::string_view ContentType(Format f);
 

@@ -1,6 +1,6 @@
 // Series colours, the same palette as the web UI (ui/src/lib/colors.js) so a
 // chart image and the UI's chart of one query show each series in the same
-// colour, and the UI's light theme colours for the chart's frame.
+// colour, and the UI's light and dark theme colours for the chart's frame.
 //
 // Thread-safety: constants.
 #pragma once
@@ -19,11 +19,17 @@ inline constexpr std::array<uint32_t, 16> kPalette = {
 
 inline constexpr uint32_t SeriesColor(size_t i) { return kPalette[i % kPalette.size()]; }
 
-// ui/src/style.css, light theme: --panel, --text, --muted, --grid, --line.
-inline constexpr uint32_t kBackground = 0xffffff;
-inline constexpr uint32_t kText = 0x1d2330;
-inline constexpr uint32_t kMuted = 0x5d6678;
-inline constexpr uint32_t kGrid = 0xe8ebf0;
-inline constexpr uint32_t kAxisLine = 0xdde1e8;
+// The frame's colours: ui/src/style.css's --panel, --text, --muted, --grid
+// and --line. The series keep the one palette in both.
+struct ThemeColors {
+  uint32_t background;
+  uint32_t text;
+  uint32_t muted;
+  uint32_t grid;
+  uint32_t axis_line;
+};
+
+inline constexpr ThemeColors kLightColors = {0xffffff, 0x1d2330, 0x5d6678, 0xe8ebf0, 0xdde1e8};
+inline constexpr ThemeColors kDarkColors = {0x1c2028, 0xe3e7ee, 0x9aa3b2, 0x262b35, 0x2e3440};
 
 }  // namespace vigil::plot

@@ -272,7 +272,8 @@ Stack BuildStack(const Chart& chart, double plot_w) {
 
 void Draw(cairo_t* cr, const Chart& chart, int width, int height) {
   const double w = width, h = height;
-  SetColor(cr, kBackground);
+  const ThemeColors& colors = chart.theme == Theme::kDark ? kDarkColors : kLightColors;
+  SetColor(cr, colors.background);
   cairo_paint(cr);
   cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
   cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
@@ -295,13 +296,13 @@ void Draw(cairo_t* cr, const Chart& chart, int width, int height) {
   double y = kPad;
   if (show_title) {
     SetFont(cr, kTitleSize, true);
-    SetColor(cr, kText);
+    SetColor(cr, colors.text);
     ShowText(cr, kPad, y + kTitleSize, FitText(cr, Clean(chart.title), avail_w));
     y += kTitleHeight;
   }
   if (show_subtitle) {
     SetFont(cr, kSmallSize);
-    SetColor(cr, kMuted);
+    SetColor(cr, colors.muted);
     ShowText(cr, kPad, y + kSmallSize, FitText(cr, Clean(chart.subtitle), avail_w));
     y += kSubtitleHeight;
   }
@@ -343,7 +344,7 @@ void Draw(cairo_t* cr, const Chart& chart, int width, int height) {
 
   // Grid and axes.
   cairo_set_line_width(cr, 1);
-  SetColor(cr, kGrid);
+  SetColor(cr, colors.grid);
   for (double v : axis.ticks) {
     double py = Crisp(f.Y(v));
     cairo_move_to(cr, f.left, py);
@@ -357,12 +358,12 @@ void Draw(cairo_t* cr, const Chart& chart, int width, int height) {
     cairo_line_to(cr, px, f.bottom);
   }
   cairo_stroke(cr);
-  SetColor(cr, kAxisLine);
+  SetColor(cr, colors.axis_line);
   cairo_move_to(cr, f.left, Crisp(f.bottom));
   cairo_line_to(cr, f.right, Crisp(f.bottom));
   cairo_stroke(cr);
 
-  SetColor(cr, kMuted);
+  SetColor(cr, colors.muted);
   for (size_t i = 0; i < axis.ticks.size(); ++i) {
     std::string label = FitText(cr, axis.labels[i], w / 3);
     ShowText(cr, f.left - 6 - TextWidth(cr, label), f.Y(axis.ticks[i]) + 4, label);
@@ -424,7 +425,7 @@ void Draw(cairo_t* cr, const Chart& chart, int width, int height) {
 
   if (no_data) {
     SetFont(cr, 13);
-    SetColor(cr, kMuted);
+    SetColor(cr, colors.muted);
     const std::string text = "no data";
     ShowText(cr, (f.left + f.right - TextWidth(cr, text)) / 2, (f.top + f.bottom) / 2 + 5, text);
   }
@@ -445,12 +446,12 @@ void Draw(cairo_t* cr, const Chart& chart, int width, int height) {
     cairo_move_to(cr, at.x, at.y + 7.5);
     cairo_line_to(cr, at.x + kSwatch, at.y + 7.5);
     cairo_stroke(cr);
-    SetColor(cr, kText);
+    SetColor(cr, colors.text);
     ShowText(cr, at.x + kSwatch + 4, at.y + 11, e.text);
   }
   if (!legend.more.empty()) {
     Pixel at = cell(legend.entries.size());
-    SetColor(cr, kMuted);
+    SetColor(cr, colors.muted);
     ShowText(cr, at.x, at.y + 11, legend.more);
   }
 }

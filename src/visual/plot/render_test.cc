@@ -60,9 +60,10 @@ struct Pixels {
   int width = 0, height = 0;
   size_t not_background = 0;
   size_t near_first_colour = 0;  // pixels close to palette colour 0
+  uint32_t corner = 0;           // the top-left pixel: the background
 };
 
-Pixels Decode(const std::string& png) {
+Pixels Decode(const std::string& png, uint32_t background = kLightColors.background) {
   ReadState st{png};
   cairo_surface_t* s = cairo_image_surface_create_from_png_stream(ReadBytes, &st);
   Pixels p;
@@ -90,10 +91,11 @@ Pixels Decode(const std::string& png) {
     const auto* row = reinterpret_cast<const uint32_t*>(data + y * stride);
     for (int x = 0; x < p.width; ++x) {
       uint32_t rgb = row[x] & 0xffffff;
-      if (rgb != kBackground) ++p.not_background;
+      if (rgb != background) ++p.not_background;
       if (close(rgb, want)) ++p.near_first_colour;
     }
   }
+  p.corner = *reinterpret_cast<const uint32_t*>(data) & 0xffffff;
   cairo_surface_destroy(s);
   return p;
 }
@@ -118,6 +120,30 @@ TEST(RenderTest, PngIsNotBlank) {
   EXPECT_GT(p.not_background, 800u * 400 / 50);
   // The first series' line (about 700 px long, 1.5 px wide) and its swatch.
   EXPECT_GT(p.near_first_colour, 500u);
+  EXPECT_EQ(p.corner, kLightColors.background);
+}
+
+TEST(RenderTest, DarkThemeDrawsOnTheDarkBackgroundInTheSamePalette) {
+  Chart chart = SampleChart();
+  chart.theme = Theme::kDark;
+  auto png = Render(chart, Format::kPng, 800, 400);
+  ASSERT_TRUE(png.ok());
+  Pixels p = Decode(*png, kDarkColors.background);
+  EXPECT_EQ(p.corner, kDarkColors.background);
+  EXPECT_GT(p.not_background, 800u * 400 / 50);
+  EXPECT_GT(p.near_first_colour, 500u);
+  auto svg = Render(chart, Format::kSvg, 800, 400);
+  ASSERT_TRUE(svg.ok());
+  auto light_svg = Render(SampleChart(), Format::kSvg, 800, 400);
+  ASSERT_TRUE(light_svg.ok());
+  EXPECT_NE(*svg, *light_svg);
+}
+
+TEST(ChartTest, ParseTheme) {
+  EXPECT_EQ(*ParseTheme(""), Theme::kLight);
+  EXPECT_EQ(*ParseTheme("light"), Theme::kLight);
+  EXPECT_EQ(*ParseTheme("dark"), Theme::kDark);
+  EXPECT_FALSE(ParseTheme("solarized").ok());
 }
 
 TEST(RenderTest, StackedAndEmptyChartsRender) {
