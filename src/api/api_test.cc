@@ -152,10 +152,8 @@ TEST(ApiEscapingTest, SeriesAndLabelListsUsePrometheusEscaping) {
     req.method = "GET";
     req.path = path;
     req.query = std::move(query);
-    http::Response res;
-    auto m = router.Find("GET", path);
-    EXPECT_NE(m.route, nullptr) << path;
-    if (m.route != nullptr) m.route->handler(req, res);
+    http::Response res = router.Serve(req);
+    EXPECT_NE(res.status, 404) << path;
     return res.body;
   };
   EXPECT_EQ(get("/api/v1/series", {{"match[]", "up"}}),

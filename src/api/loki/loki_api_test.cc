@@ -59,18 +59,7 @@ class LokiApiTest : public ::testing::Test {
     if (req.Header("content-type") == "application/x-www-form-urlencoded") {
       req.form = http::ParseQueryString(req.body);
     }
-    http::Response res;
-    auto m = router_.Find(method, req.path);
-    if (m.route == nullptr) {
-      res.status = 404;
-      return res;
-    }
-    if (!m.method_allowed) {
-      res.status = 405;
-      return res;
-    }
-    m.route->handler(req, res);
-    return res;
+    return router_.Serve(req);
   }
 
   static std::string Enc(std::string_view s) {

@@ -14,10 +14,8 @@ http::Response Do(const http::Router& router, const std::string& path, http::Par
   req.method = "GET";
   req.path = path;
   req.query = std::move(query);
-  http::Response res;
-  auto m = router.Find(req.method, req.path);
-  EXPECT_NE(m.route, nullptr) << path;
-  if (m.route) m.route->handler(req, res);
+  http::Response res = router.Serve(req);
+  EXPECT_NE(res.status, 404) << path;
   return res;
 }
 
