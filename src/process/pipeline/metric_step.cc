@@ -15,8 +15,11 @@
 namespace vigil::pipeline {
 
 DerivedMetrics::DerivedMetrics(storage::Appendable* out, int64_t interval_ms,
-                               metrics::Registry* registry)
-    : out_(out), interval_ms_(interval_ms > 0 ? interval_ms : 15000) {
+                               metrics::Registry* registry, Clock clock)
+    : out_(out), interval_ms_(interval_ms > 0 ? interval_ms : 15000), clock_(std::move(clock)) {
+  late_records_ = registry->NewCounter(
+      "vigil_pipeline_derived_late_records_total",
+      "Records older than derived metrics take (30 min), counted at that age instead.");
   auto& samples = registry->CounterFamily(
       "vigil_pipeline_derived_samples_total",
       "Samples of metrics derived from logs appended to the TSDB, by result.", {"result"});
@@ -39,6 +42,8 @@ void DerivedMetrics::Add(int family, std::vector<Observation>* observations) {
   std::lock_guard<std::mutex> lock(mu_);
   Family& f = *families_[family];
   const size_t nb = f.buckets.size();
+  const int64_t oldest_ms = clock_() - kMaxDerivedLagMs;
+  uint64_t late = 0;
   for (auto& o : *observations) {
     model::Labels key = model::Labels::FromSorted(std::move(o.labels));
     auto [it, inserted] = f.series.try_emplace(key);
@@ -48,6 +53,10 @@ void DerivedMetrics::Add(int family, std::vector<Observation>* observations) {
       s.bucket_counts.assign(nb, 0);
     }
     int64_t t_ms = o.time_ns / 1000000;
+    if (t_ms < oldest_ms) {
+      t_ms = oldest_ms;
+      ++late;
+    }
     int64_t start = t_ms - ((t_ms % interval_ms_) + interval_ms_) % interval_ms_;
     if (s.last_flushed_ms != INT64_MIN && start <= s.last_flushed_ms) {
       start = s.last_flushed_ms + interval_ms_;
@@ -64,6 +73,7 @@ void DerivedMetrics::Add(int family, std::vector<Observation>* observations) {
       if (o.value <= f.buckets[b]) d.buckets[b] += 1;
     }
   }
+  if (late) late_records_->Inc(static_cast<double>(late));
 }
 
 Status DerivedMetrics::Flush() {

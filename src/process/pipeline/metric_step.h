@@ -7,7 +7,11 @@
 // interval); each flush appends, per series, one sample per interval that
 // saw records, stamped with the interval's start, carrying the cumulative
 // value. A record older than the series' last appended interval counts in
-// the next interval instead, so samples stay in time order.
+// the next interval instead, so samples stay in time order. A record older
+// than kMaxDerivedLagMs counts at that age: the TSDB refuses samples an
+// hour behind its newest (too_old), and a backlog (a file tailed from its
+// start, a cloud log's first poll) keeps its history in the log store; its
+// metric starts with all of it counted.
 //
 // Thread-safety: Add and Flush may be called from any thread (one mutex,
 // taken once per batch per step).
@@ -21,14 +25,20 @@
 #include <vector>
 
 #include "base/metrics.h"
+#include "base/time.h"
 #include "model/labels.h"
 #include "storage/storage.h"
 
 namespace vigil::pipeline {
 
+// Half of the TSDB's hour of tolerance, so a sample stamped now minus this
+// lands even when the head's newest sample is a little ahead of the clock.
+inline constexpr int64_t kMaxDerivedLagMs = 30 * 60 * 1000;
+
 class DerivedMetrics {
  public:
-  DerivedMetrics(storage::Appendable* out, int64_t interval_ms, metrics::Registry* registry);
+  DerivedMetrics(storage::Appendable* out, int64_t interval_ms, metrics::Registry* registry,
+                 Clock clock = SystemClock());
 
   // One family per metric step (name without suffixes). buckets empty: counter.
   int Register(const std::string& name, std::vector<double> buckets);
@@ -67,6 +77,8 @@ class DerivedMetrics {
 
   storage::Appendable* out_;
   int64_t interval_ms_;
+  Clock clock_;
+  metrics::Counter* late_records_;
   metrics::Counter* samples_appended_;
   metrics::Counter* samples_rejected_;
   metrics::Counter* flush_errors_;

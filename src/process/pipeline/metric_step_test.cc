@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "process/pipeline/metric_step.h"
 #include "process/pipeline/pipeline.h"
 #include "process/pipeline/test_util.h"
 
@@ -26,6 +27,7 @@ class MetricStepTest : public ::testing::Test {
     o.metrics_out = &tsdb_;
     o.derived_metrics_interval_ms = 0;  // no background flusher: the test flushes
     o.registry = &registry_;
+    o.clock = [this] { return now_ms_; };
     auto r = Router::Make(o);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? std::move(r).value() : nullptr;
@@ -48,6 +50,7 @@ class MetricStepTest : public ::testing::Test {
     return out;
   }
 
+  int64_t now_ms_ = kT0 / 1000000 + 60'000;
   config::LogsConfig config_;
   FakeSink store_;
   FakeAppendable tsdb_;
@@ -77,6 +80,24 @@ TEST_F(MetricStepTest, CounterIsCumulativeOneSamplePerSeriesPerInterval) {
   (void)t30;
   EXPECT_EQ(tsdb_.metadata["app_log_lines_total"], storage::MetricMetadata::Type::kCounter);
   EXPECT_EQ(store_.records.size(), 6u);  // metric steps do not consume records
+}
+
+TEST_F(MetricStepTest, ARecordOlderThanHalfAnHourCountsAtThatAge) {
+  config::LogStepConfig c;
+  c.type = "metric";
+  c.metric_name = "backlog_lines";
+  auto router = MakeRouter(c);
+  ASSERT_NE(router, nullptr);
+  now_ms_ = kT0 / 1000000 + 3 * 3'600'000;  // three hours after the first records
+  // A backlog read from a file's start: two hours old, then 20 minutes old.
+  Send(router.get(), {At(kT0, "info"), At(kT0 + 1 * kSec, "info"),
+                      At(kT0 + (3 * 3600 - 20 * 60) * kSec, "info")});
+  router->Flush();
+  auto s = Samples();
+  const int64_t cutoff = now_ms_ - kMaxDerivedLagMs;  // 2.5 hours after kT0: a 15 s multiple
+  EXPECT_EQ(s[R"({__name__="backlog_lines_total"})"],
+            (std::vector<std::pair<int64_t, double>>{{cutoff, 2}, {now_ms_ - 20 * 60'000, 3}}));
+  EXPECT_EQ(registry_.Get("vigil_pipeline_derived_late_records_total", {}), 2);
 }
 
 TEST_F(MetricStepTest, HistogramBucketsSumCount) {

@@ -21,7 +21,8 @@
 // storage::Appendable as counters/histograms under the metric's name and the
 // chosen label fields, stamped with the record's time at a
 // `derived_metrics_interval_ms` resolution (one sample per series per
-// interval, not per record).
+// interval, not per record); a record older than 30 minutes counts at that
+// age (metric_step.h says why).
 //
 // Lua steps run a user function `process(record)` in a sandbox (no io, os,
 // require, load of bytecode; string/table/math/utf8 only) with a per-record
@@ -38,6 +39,7 @@
 
 #include "base/metrics.h"
 #include "base/result.h"
+#include "base/time.h"
 #include "config/log_config.h"
 #include "model/log_record.h"
 #include "storage/storage.h"
@@ -52,6 +54,7 @@ struct RouterOptions {
   storage::Appendable* metrics_out = nullptr;  // for metric steps; null: metric steps error at Make
   int64_t derived_metrics_interval_ms = 15000;
   metrics::Registry* registry = nullptr;
+  Clock clock = SystemClock();  // how old a record is, for derived metrics
 };
 
 class Router {

@@ -328,7 +328,7 @@ Result<std::unique_ptr<Router>> Router::Make(const RouterOptions& options) {
   }
   if (any_metric && options.metrics_out != nullptr) {
     router->derived_ = std::make_unique<DerivedMetrics>(
-        options.metrics_out, options.derived_metrics_interval_ms, registry);
+        options.metrics_out, options.derived_metrics_interval_ms, registry, options.clock);
   }
 
   for (const auto& pc : pipelines) {
