@@ -350,6 +350,25 @@ describe('dashboards', () => {
   });
 });
 
+describe('grafana import', () => {
+  test('an imported node_exporter dashboard keeps its layout', async () => {
+    const p = await open('/ui/dashboards?import=1');
+    await p.setInputFiles('input[type=file]', path.join(root, 'ui', 'test', 'fixtures', 'grafana-node-exporter.json'));
+    await p.getByRole('button', { name: 'Preview' }).click();
+    await p.locator('[data-testid="panel"]').first().waitFor();
+    const box = (title) => p.locator('[data-testid="panel"]', { hasText: title }).first().boundingBox();
+    const [cpu, mem, fsUsed, about] = await Promise.all(
+      ['CPU Basic', 'Memory Basic', 'Filesystems used', 'About'].map(box),
+    );
+    // Side by side as in Grafana, each pair on one row, the second below the first.
+    assert.ok(Math.abs(cpu.y - mem.y) < 2 && mem.x >= cpu.x + cpu.width, `${JSON.stringify([cpu, mem])}`);
+    assert.ok(Math.abs(fsUsed.y - about.y) < 2 && about.x >= fsUsed.x + fsUsed.width, `${JSON.stringify([fsUsed, about])}`);
+    assert.ok(fsUsed.y >= cpu.y + cpu.height);
+    assert.ok(about.width < fsUsed.width, 'widths of 16 and 8 out of 24');
+    await close(p, 'dashboard-import');
+  });
+});
+
 describe('pipeline view', () => {
   test('shows live numbers that move', async () => {
     const p = await open('/ui/pipeline?window=2s');
