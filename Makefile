@@ -29,6 +29,9 @@ build: setup
 # The cloud simulator runs beside the server as the "cloud" that
 # config/vigil.yml's cloud_configs poll; it writes its test credentials
 # (CA, GCP key) to $(DATA_DIR)/cloudsim before the server starts.
+# config/vigil.yml reads them from ../data/cloudsim (beside the config):
+# with another DATA_DIR, give a CONFIG whose ca_file and credentials_file
+# point there.
 CLOUDSIM ?= 1
 
 run: build
@@ -49,11 +52,21 @@ TSAN_TARGETS = vigil_task_pool_test vigil_tsdb_test vigil_tsdb_wal_test vigil_ht
                vigil_http_tls_test vigil_logstore_test vigil_logs_syslog_server_test vigil_logs_tail_test \
                vigil_api_loki_test vigil_forward_test vigil_cloud_log_source_test
 
+# PRUNE_BUILDS=1 (CI's clean clone sets it) deletes each build tree once its
+# tests have passed: the four trees together take several GB, and ccache
+# keeps what a rebuild needs.
+PRUNE_BUILDS ?= 0
+prune = $(if $(filter 1,$(PRUNE_BUILDS)),rm -rf build/$(1),@true)
+
 test: build
 	ctest --preset release
+	$(call prune,release)
 	$(MAKE) --no-print-directory fuzz
+	$(call prune,fuzz)
 	$(MAKE) --no-print-directory asan
+	$(call prune,asan)
 	$(MAKE) --no-print-directory tsan
+	$(call prune,tsan)
 
 debug asan: setup
 	cmake --preset $@ >/dev/null
