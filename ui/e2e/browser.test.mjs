@@ -318,6 +318,35 @@ describe('logs explorer', () => {
     await p.getByText('hello from the browser test', { exact: false }).first().waitFor();
     await close(p, 'logs-found');
   });
+
+  test('pages through older lines past the limit', async () => {
+    const t0 = BigInt(Date.now() - 60000) * 1000000n;
+    // 25 lines a millisecond apart, and two more sharing the oldest's time.
+    const values = [];
+    for (let i = 0; i < 25; i++) values.push([String(t0 + BigInt(i) * 1000000n), `page line ${i}`]);
+    values.push([String(t0), 'page line 0b'], [String(t0), 'page line 0c']);
+    await push([{ stream: { job: 'uipaging' }, values }]);
+    const q = encodeURIComponent('{job="uipaging"}');
+    const p = await open(`/ui/logs?q=${q}&range=5m&limit=10`);
+    const rows = p.locator('[data-testid="log-lines"] .log-row');
+    const more = p.locator('[data-testid="logs-more"]');
+    await more.waitFor();
+    assert.equal(await rows.count(), 10);
+    assert.equal(await rows.first().locator('.log-line').textContent(), 'page line 24');
+    await more.click();
+    // The next page ends just after the oldest line shown, so it comes again
+    // (and is dropped): 9 new lines.
+    await p.waitForFunction(() => document.querySelectorAll('[data-testid="log-lines"] .log-row').length === 19);
+    await more.click();
+    await p.waitForFunction(() => document.querySelectorAll('[data-testid="log-lines"] .log-row').length === 27);
+    // Every line once, newest first, the three at the oldest time last.
+    const lines = await rows.locator('.log-line').allTextContents();
+    assert.equal(new Set(lines).size, 27);
+    assert.deepEqual(lines.slice(0, 2), ['page line 24', 'page line 23']);
+    assert.deepEqual(lines.slice(24).sort(), ['page line 0', 'page line 0b', 'page line 0c']);
+    await p.waitForFunction(() => !document.querySelector('[data-testid="logs-more"]'));
+    await close(p, 'logs-paged');
+  });
 });
 
 describe('dashboards', () => {

@@ -242,3 +242,27 @@ export function nsToSeconds(ns) {
   if (s.length <= 6) return 0;
   return Number(s.slice(0, -6)) / 1000;
 }
+
+// ---- Paging: the next page of a log query after the entries shown.
+
+// The window of the page after `entries` (in `dir` order, as shown) within
+// [startNs, endNs), Loki's range (end exclusive). With `inclusive`, the
+// window still holds the last entry's timestamp, so lines that share it and
+// were cut off come too (the caller drops the ones already shown); without,
+// it starts past it (for when a whole page shared one timestamp).
+export function nextPageWindow(entries, dir, startNs, endNs, inclusive = true) {
+  const last = entries[entries.length - 1].ns;
+  const after = (BigInt(last) + 1n).toString();
+  if (dir === 'forward') return { start: inclusive ? last : after, end: endNs };
+  return { start: startNs, end: inclusive ? after : last };
+}
+
+function entryKey(e) {
+  return `${e.ns}\u0000${JSON.stringify(e.labels)}\u0000${e.line}`;
+}
+
+// The entries of `page` not already in `shown`.
+export function unseenEntries(shown, page) {
+  const seen = new Set(shown.map(entryKey));
+  return page.filter((e) => !seen.has(entryKey(e)));
+}

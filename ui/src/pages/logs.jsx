@@ -23,8 +23,10 @@ import {
   entryLevel,
   normalizeLevel,
   nsToSeconds,
+  nextPageWindow,
   parseLine,
   secondsToNs,
+  unseenEntries,
 } from '../lib/logfields.js';
 import { alignSeries, Chart } from '../components/Chart.jsx';
 import { LogqlEditor, isMetricQuery, selectorEqualities } from '../components/LogqlEditor.jsx';
@@ -216,6 +218,7 @@ export function LogsPage({ params }) {
   const [live, setLive] = useState(null);
   // 'tail' keeps the tail's lines on screen after it stops, until a run.
   const [mode, setMode] = useState('query');
+  const [paging, setPaging] = useState(null);  // "load more": {loading} or {error}
   const [view, setView] = useState({ time: true, labels: true, wrap: true });
   const seq = useRef(0);
   const wrote = useRef('');
@@ -227,6 +230,7 @@ export function LogsPage({ params }) {
     navigate(url, { replace: !push });
     const my = ++seq.current;
     setError(null);
+    setPaging(null);
     if (live) {
       // Live mode follows the new query instead of running it once.
       setLive({ q: state.q, limit: state.limit });
@@ -267,7 +271,19 @@ export function LogsPage({ params }) {
         const streams = data.result || [];
         const entries = toEntries(streams).sort((a, b) => (state.dir === 'forward' ? 1 : -1) * compareNs(a.ns, b.ns));
         const common = commonLabels(streams.map((x) => x.stream || {}));
-        setResult({ kind: 'streams', entries, streams, common, limit: state.limit, ms, warnings, window: w });
+        setResult({
+          kind: 'streams',
+          entries,
+          streams,
+          common,
+          limit: state.limit,
+          ms,
+          warnings,
+          window: w,
+          q: state.q,
+          dir: state.dir,
+          more: entries.length >= state.limit,
+        });
         setVolume({ loading: true });
         loadVolume(state.q, streams, w)
           .then((v) => my === seq.current && setVolume(v))
@@ -312,6 +328,40 @@ export function LogsPage({ params }) {
     navigate(urlFromState(s), { replace: true });
     setLive({ q: s.q, limit: s.limit });
     setMode('tail');
+  };
+
+  // The next `limit` lines after the last one shown (older ones when newest
+  // come first), added below it.
+  const loadMore = async () => {
+    const r = result;
+    const my = seq.current;
+    setPaging({ loading: true });
+    const page = async (inclusive) => {
+      const { start, end } = nextPageWindow(r.entries, r.dir, secondsToNs(r.window.start), secondsToNs(r.window.end), inclusive);
+      const data = await api('/loki/api/v1/query_range', { query: r.q, start, end, limit: r.limit, direction: r.dir });
+      const streams = data.result || [];
+      return { streams, fetched: toEntries(streams) };
+    };
+    try {
+      let { streams, fetched } = await page(true);
+      let fresh = unseenEntries(r.entries, fetched);
+      // A whole page on the last line's timestamp: step past it.
+      if (!fresh.length && fetched.length >= r.limit) ({ streams, fetched } = await page(false));
+      fresh = unseenEntries(r.entries, fetched);
+      if (my !== seq.current) return;
+      fresh.sort((a, b) => (r.dir === 'forward' ? 1 : -1) * compareNs(a.ns, b.ns));
+      const all = [...new Map([...r.streams, ...streams].map((x) => [JSON.stringify(x.stream || {}), x])).values()];
+      setResult({
+        ...r,
+        entries: [...r.entries, ...fresh],
+        streams: all,
+        common: commonLabels(all.map((x) => x.stream || {})),
+        more: fetched.length >= r.limit && fresh.length > 0,
+      });
+      setPaging(null);
+    } catch (e) {
+      if (my === seq.current) setPaging({ error: e });
+    }
   };
 
   const zoom = (min, max) => {
@@ -385,7 +435,7 @@ export function LogsPage({ params }) {
       {mode === 'tail' ? (
         <TailView tail={tail} live={!!live} q={live ? live.q : s.q} view={view} />
       ) : result ? (
-        <ResultView result={result} volume={volume} view={view} onZoom={zoom} />
+        <ResultView result={result} volume={volume} view={view} onZoom={zoom} onMore={loadMore} paging={paging} />
       ) : (
         !running && !error && <Start onPick={(q) => run({ ...s, q })} />
       )}
@@ -438,11 +488,11 @@ function Start({ onPick }) {
   );
 }
 
-function ResultView({ result, volume, view, onZoom }) {
+function ResultView({ result, volume, view, onZoom, onMore, paging }) {
   if (result.kind !== 'streams') return <MetricView result={result} />;
   const { entries, streams, common, limit, ms } = result;
   // The volume knows the true count; without it, a full page may be cut.
-  const hit = entries.length >= limit && !(volume && volume.total !== undefined && volume.total <= entries.length);
+  const hit = result.more && !(volume && volume.total !== undefined && volume.total <= entries.length);
   const commonText = compactLabels(common);
   return (
     <div class="logs-result">
@@ -450,7 +500,7 @@ function ResultView({ result, volume, view, onZoom }) {
       <VolumePanel volume={volume} shown={entries.length} onZoom={onZoom} />
       <div class="meta" data-testid="logs-meta">
         {entries.length} {entries.length === 1 ? 'line' : 'lines'}
-        {hit ? ` (the limit: narrow the query or range, or raise the limit, for the rest)` : ''} · {streams.length}{' '}
+        {hit ? ` (more in the range: load them below, or narrow the query)` : ''} · {streams.length}{' '}
         {streams.length === 1 ? 'stream' : 'streams'} · {ms.toFixed(0)} ms · {formatTimestamp(result.window.start)} →{' '}
         {formatTimestamp(result.window.end)}
         {commonText && (
@@ -461,6 +511,14 @@ function ResultView({ result, volume, view, onZoom }) {
         )}
       </div>
       {entries.length ? <LogLines entries={entries} hide={common} view={view} /> : <p class="hint">No lines match in this range.</p>}
+      {hit && (
+        <div class="toolbar logs-more">
+          <button onClick={onMore} disabled={paging && paging.loading} data-testid="logs-more">
+            {paging && paging.loading ? 'Loading…' : `Load ${limit} ${result.dir === 'forward' ? 'newer' : 'older'} lines`}
+          </button>
+        </div>
+      )}
+      <ErrorBox error={paging && paging.error} where="more lines" />
     </div>
   );
 }
