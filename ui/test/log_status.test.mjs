@@ -81,11 +81,12 @@ test('a cloud target joins by source and target', () => {
 
 test('a component with an error and no series shows as errors', () => {
   const out = withLastErrors(
-    { sources: [], sinks: [] },
+    { sources: [], sinks: [], absent: ['syslog', 'forwarders'] },
     { sources: [{ kind: 'syslog', name: 'edge', lastError: 'bind: address in use', errorCount: 1 }], sinks: [] },
   );
   assert.equal(out.sources[0].state, 'errors');
   assert.equal(out.sources[0].kind, 'Syslog');
+  assert.deepEqual(out.absent, ['forwarders'], 'syslog is configured after all');
 });
 
 test('no status (not fetched yet, or failed) leaves the rows as they are', () => {

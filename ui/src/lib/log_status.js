@@ -15,6 +15,14 @@ const STATUS_KINDS = {
   forwarder: 'Forwarder',
 };
 
+// The Health page's "not configured" names -> the kinds of the rows.
+const ABSENT_KINDS = {
+  'file tail': 'File tail',
+  syslog: 'Syslog',
+  'cloud logs': 'Cloud logs',
+  forwarders: 'Forwarder',
+};
+
 // Joins /api/v1/status/logs ({sources, sinks}: [{kind, name, target?,
 // pipeline?, health?, lastError, lastErrorTime, errorCount}]) into the rows
 // from /metrics by key. A component the status lists but /metrics has no
@@ -60,5 +68,10 @@ export function withLastErrors(rows, status, nowSec = Date.now() / 1000, recentS
     }
     return out;
   };
-  return { ...rows, sources: join(rows.sources, status.sources), sinks: join(rows.sinks, status.sinks) };
+  const sources = join(rows.sources, status.sources);
+  const sinks = join(rows.sinks, status.sinks);
+  // "Not configured" no longer holds for a kind the status listed.
+  const shown = new Set([...sources, ...sinks].map((r) => r.kind));
+  const absent = (rows.absent || []).filter((a) => !shown.has(ABSENT_KINDS[a]));
+  return { ...rows, sources, sinks, absent };
 }
