@@ -344,10 +344,9 @@ export function LogsPage({ params }) {
     };
     try {
       let { streams, fetched } = await page(true);
-      let fresh = unseenEntries(r.entries, fetched);
       // A whole page on the last line's timestamp: step past it.
-      if (!fresh.length && fetched.length >= r.limit) ({ streams, fetched } = await page(false));
-      fresh = unseenEntries(r.entries, fetched);
+      if (!unseenEntries(r.entries, fetched).length && fetched.length >= r.limit) ({ streams, fetched } = await page(false));
+      const fresh = unseenEntries(r.entries, fetched);
       if (my !== seq.current) return;
       fresh.sort((a, b) => (r.dir === 'forward' ? 1 : -1) * compareNs(a.ns, b.ns));
       const all = [...new Map([...r.streams, ...streams].map((x) => [JSON.stringify(x.stream || {}), x])).values()];
