@@ -171,10 +171,9 @@ std::string FormatValue(double v, Unit unit) {
       double x = v;
       while (std::abs(x) >= 1024 && i + 1 < kNames.size()) x /= 1024, ++i;
       if (i > 0) return fmt::format("{:.1f} {}", x, kNames[i]);
-      // Under 1 KiB: three significant digits like any other number (a rate
-      // of 670.98849 B/s reads as 671 B), but never "1k B".
-      const double a = std::abs(x);
-      return fmt::format("{} B", a == 0 ? "0" : a >= 1e-3 ? Significant(x, 3) : Exponential(x));
+      // Under 1 KiB: as any other number (a rate of 670.98849 B/s reads as
+      // 671 B), but 1000 to 1023 B in digits, never "1k B".
+      return (std::abs(x) >= 1000 ? Significant(x, 3) : FormatNumber(x)) + " B";
     }
     case Unit::kSeconds:
       if (v > 0 && v < 1) return FormatNumber(v * 1000) + " ms";
