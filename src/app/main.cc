@@ -298,8 +298,7 @@ int main(int argc, char** argv) {
   plot->add_option("--unit", plot_flags.unit, "Value unit: bytes, seconds or percent");
   plot->add_option("--format", plot_flags.format, "png or svg (default: from --out)");
   plot->add_flag("--stacked", plot_flags.stacked, "Stack the series, filled");
-  plot->add_option("--theme", plot_flags.theme, "light or dark: the web UI's colours")
-      ->check(CLI::IsMember({"light", "dark"}));
+  plot->add_option("--theme", plot_flags.theme, "light or dark: the web UI's colours");
   plot->add_flag("--sparkline", plot_flags.sparkline,
                  "Print a sparkline per series instead of writing an image");
 

@@ -187,6 +187,10 @@ int RunPlot(const PlotFlags& f) {
     PrintError("--unit: " + unit.status().message());
     return 2;
   }
+  if (auto theme = plot::ParseTheme(f.theme); !theme.ok()) {
+    PrintError("--theme: " + theme.status().message());
+    return 2;
+  }
   const bool to_stdout = f.out.empty() || f.out == "-";
   if (f.sparkline || (to_stdout && isatty(STDOUT_FILENO))) {
     return PrintSparklines(f, *start, *end, *unit);

@@ -126,6 +126,10 @@ TEST_F(RenderTest, PlotWritesImageFiles) {
             0)
       << out;
   EXPECT_NE(ReadFileOrEmpty(svg).find("<title>mine</title>"), std::string::npos);
+
+  const std::string dark = dir_->path() + "/dark.png";
+  ASSERT_EQ(Plot({"up", "--since", "1m", "--out", dark, "--theme", "dark"}, &out), 0) << out;
+  EXPECT_TRUE(IsPng(ReadFileOrEmpty(dark)));
 }
 
 TEST_F(RenderTest, PlotPrintsSparklines) {
@@ -162,6 +166,9 @@ TEST_F(RenderTest, PlotReportsTheApiError) {
   EXPECT_NE(out.find("bad_data"), std::string::npos) << out;
   EXPECT_EQ(Plot({"up", "--out", dir_->path() + "/x.jpg"}, &out), 2);
   EXPECT_NE(out.find("name it .png or .svg"), std::string::npos) << out;
+  EXPECT_EQ(Plot({"up", "--out", dir_->path() + "/x.png", "--theme", "blue"}, &out), 2);
+  EXPECT_NE(out.find("--theme: unknown theme \"blue\": use light or dark"), std::string::npos)
+      << out;
   EXPECT_FALSE(fs::Exists(dir_->path() + "/bad.png"));
   std::vector<std::string> argv = {
       std::getenv("VIGIL_BINARY"), "plot", "up", "--sparkline", "--server", "http://127.0.0.1:1"};
