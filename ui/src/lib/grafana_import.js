@@ -108,8 +108,8 @@ function importLegacyRows(g, notes) {
   for (const row of g.rows) {
     // A row's panels sit left to right, wrapping at its 12 spans.
     let x = 0;
+    const height = Math.max(1, Math.round((parseInt(row.height, 10) || 250) / 38));
     for (const p of row.panels || []) {
-      const height = Math.max(1, Math.round((parseInt(row.height, 10) || 250) / 38));
       const w = clamp(Math.round(p.span || 12), 1, 12);
       if (x + w > 12) x = 0;
       const placed = { ...p, gridPos: { x: x * 2, w: w * 2, h: height } };

@@ -180,27 +180,25 @@ function ExportLinks({ results, stacked }) {
   const multi = results.filter(Boolean).length > 1;
   const ok = results.map((r, i) => [r, i]).filter(([r]) => r && !r.error && r.tab === 'graph');
   if (!ok.length) return null;
+  const image = { theme: dark ? 'dark' : 'light', ...(stacked ? { stacked: '1' } : {}) };
   const href = (path, r, extra) => {
     const { start, end, step } = r.window;
     return `${path}?${new URLSearchParams({ query: r.expr, start, end, step, ...extra })}`;
   };
   return (
     <div class="meta export-links" data-testid="export-links">
-      {ok.map(([r, i]) => {
-        const image = { theme: dark ? 'dark' : 'light', ...(stacked ? { stacked: '1' } : {}) };
-        return (
-          <span>
-            {multi ? `#${i + 1}: ` : ''}
-            <a href={href('/api/v1/render', r, { ...image, format: 'png' })} target="_blank" rel="noopener" data-testid={`png-${i}`}>
-              PNG
-            </a>{' '}
-            · <a href={href('/api/v1/render', r, { ...image, format: 'svg' })} target="_blank" rel="noopener">SVG</a> ·{' '}
-            <a href={href('/api/v1/export', r, { format: 'csv' })} data-testid={`csv-${i}`}>
-              CSV
-            </a>
-          </span>
-        );
-      })}
+      {ok.map(([r, i]) => (
+        <span>
+          {multi ? `#${i + 1}: ` : ''}
+          <a href={href('/api/v1/render', r, { ...image, format: 'png' })} target="_blank" rel="noopener" data-testid={`png-${i}`}>
+            PNG
+          </a>{' '}
+          · <a href={href('/api/v1/render', r, { ...image, format: 'svg' })} target="_blank" rel="noopener">SVG</a> ·{' '}
+          <a href={href('/api/v1/export', r, { format: 'csv' })} data-testid={`csv-${i}`}>
+            CSV
+          </a>
+        </span>
+      ))}
     </div>
   );
 }
